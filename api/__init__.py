@@ -1,0 +1,1 @@
+"""The FastAPI head node: app factory, auth, dependencies, routers and schemas."""

@@ -1,0 +1,60 @@
+"""The app factory: one FastAPI app per settings tree and engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, text
+
+from api.errors import BodySizeLimit, install_error_handlers
+from api.routers import auth, blueprints, companies, steps, submissions, users
+from api.routers.super_admin import router as super_admin_router
+from config import Settings
+from store.engine import build_engine, resolve_database_url
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """Build the app; without an engine, connect to DATABASE_URL or start the embedded server."""
+    owns_engine = engine is None
+    if engine is None:
+        engine = build_engine(
+            resolve_database_url(settings),
+            pool_size=settings.database.database_pool_size,
+            echo=settings.database.database_echo,
+        )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="data-engine-x",
+        version="0.1.0",
+        summary="Multi-tenant entity intelligence engine. Every endpoint is POST + JSON; "
+        'successes answer {"data": …}, errors {"error", "code", "details"}.',
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_request_bytes)
+
+    @app.get("/health", tags=["health"])
+    def health() -> JSONResponse:
+        """Answer healthy when the database answers."""
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse({"status": "unhealthy"}, status_code=503)
+        return JSONResponse({"status": "healthy"})
+
+    for module in (auth, blueprints, companies, steps, users, submissions):
+        app.include_router(module.router)
+    app.include_router(super_admin_router)
+    return app

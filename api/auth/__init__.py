@@ -1,0 +1,1 @@
+"""Authentication: password hashing, JWTs, API tokens and the AuthContext every route receives."""

@@ -1,0 +1,51 @@
+"""Typed dependencies in one place: settings, the engine, and the two kinds of caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+
+from api.auth.context import AuthContext, SuperAdminContext, bearer_token, resolve_super_admin, resolve_tenant
+from config import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="Tenant JWT, tenant API token or super-admin credential.")
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DbEngine = Annotated[Engine, Depends(_engine)]
+_BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+
+
+def _tenant(request: Request, _: _BearerDoc, engine: DbEngine, settings: SettingsDep) -> AuthContext:
+    token = bearer_token(request.headers.get("authorization"))
+    return resolve_tenant(
+        token,
+        engine=engine,
+        settings=settings,
+        internal_org=request.headers.get("x-internal-org-id"),
+        internal_company=request.headers.get("x-internal-company-id"),
+    )
+
+
+def _super_admin(
+    request: Request, _: _BearerDoc, engine: DbEngine, settings: SettingsDep
+) -> SuperAdminContext:
+    token = bearer_token(request.headers.get("authorization"))
+    return resolve_super_admin(token, engine=engine, settings=settings)
+
+
+Tenant = Annotated[AuthContext, Depends(_tenant)]
+SuperAdmin = Annotated[SuperAdminContext, Depends(_super_admin)]

@@ -1,0 +1,1 @@
+"""Request and response schemas, by intent (Create, Update, Read)."""

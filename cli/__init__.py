@@ -1,0 +1,1 @@
+"""The `dex` command line."""

@@ -1,0 +1,115 @@
+"""The `dex` command: serve the API, run the demo, migrate the database, administer tenants."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli import admin
+from cli.context import CliError, head_revision, one_line_errors, open_database, settings_or_exit
+from cli.demo import DEMO_EMAIL, DEMO_PASSWORD, ensure_demo_tenant
+from config import Settings
+from migrations.runner import current_revision, downgrade, upgrade
+from store.engine import resolve_database_url
+
+app = typer.Typer(
+    name="dex",
+    help="data-engine-x: multi-tenant entity intelligence on Ray and PostgreSQL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(admin.app, name="admin")
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    with open_database(settings, migrate=True) as db:
+        application = create_app(settings, db.engine)
+        typer.echo(f"API on http://{host}:{port}  (OpenAPI at /openapi.json, docs at /docs)")
+        uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+@one_line_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default API_PORT).")] = None,
+) -> None:
+    """Start the API head node (migrating the database to the newest schema first)."""
+    settings = settings_or_exit()
+    _serve(settings, host or settings.api.api_host, port or settings.api.api_port)
+
+
+@app.command()
+@one_line_errors
+def demo(
+    host: Annotated[str | None, typer.Option(help="Bind address (default API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default API_PORT).")] = None,
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API afterwards.")] = True,
+) -> None:
+    """Run the main job on embedded defaults: a demo tenant, then the API."""
+    settings = settings_or_exit()
+    if not settings.is_development:
+        raise CliError("dex demo creates a known demo login, so it runs only with DEX_ENV=development")
+    with open_database(settings, migrate=True) as db, db.engine.begin() as conn:
+        tenant = ensure_demo_tenant(conn=conn)
+    host = host or settings.api.api_host
+    port = port or settings.api.api_port
+    typer.echo(f"demo org      {tenant['org']['id']} (slug {tenant['org']['slug']})")
+    typer.echo(f"demo company  {tenant['company']['id']}")
+    typer.echo(f"demo login    {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    typer.echo(f"demo token    {tenant['api_token']}")
+    bearer = f"Authorization: Bearer {tenant['api_token']}"
+    typer.echo(f"try:  curl -s -X POST http://{host}:{port}/api/auth/me -H '{bearer}'")
+    if serve_api:
+        _serve(settings, host, port)
+
+
+@db_app.command("upgrade")
+@one_line_errors
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the database up (to the newest schema by default)."""
+    url = resolve_database_url(settings_or_exit())
+    upgrade(url, revision)
+    typer.echo(f"database at revision {current_revision(url)}")
+
+
+@db_app.command("downgrade")
+@one_line_errors
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision; `base` drops everything.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm; downgrading can drop data.")] = False,
+) -> None:
+    """Migrate the database down."""
+    if not yes:
+        raise CliError("downgrading can drop data: pass --yes to confirm")
+    url = resolve_database_url(settings_or_exit())
+    downgrade(url, revision)
+    typer.echo(f"database at revision {current_revision(url)}")
+
+
+@db_app.command("current")
+@one_line_errors
+def db_current() -> None:
+    """Show the database's revision and the newest one."""
+    url = resolve_database_url(settings_or_exit())
+    typer.echo(f"current {current_revision(url)}  head {head_revision(url)}")
+
+
+def main() -> None:
+    """Entry point of the `dex` console script."""
+    try:
+        app()
+    except CliError as exc:  # raised outside a command (settings, for example)
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise SystemExit(1) from exc
+
+
+if __name__ == "__main__":
+    main()

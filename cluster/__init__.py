@@ -1,0 +1,1 @@
+"""The Ray execution cluster: coordinator, chunk tasks, provider gateways, result sink (engine issue)."""

@@ -1,0 +1,21 @@
+"""The one settings tree of data-engine-x, read from the environment with the spec's variable names."""
+
+from config.settings import (
+    ApiSettings,
+    AuthSettings,
+    DatabaseSettings,
+    Environment,
+    ProviderKeys,
+    Settings,
+    load_settings,
+)
+
+__all__ = [
+    "ApiSettings",
+    "AuthSettings",
+    "DatabaseSettings",
+    "Environment",
+    "ProviderKeys",
+    "Settings",
+    "load_settings",
+]

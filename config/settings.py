@@ -1,0 +1,143 @@
+"""Settings: one pydantic-settings tree built once per process and passed to whatever needs it.
+
+Every field reads the environment variable of the same name (no prefix), as the old system did.
+Unsafe development defaults exist only when DEX_ENV=development; any other environment refuses to
+start without real secrets.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_ENV_CONFIG = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+# Development-only secrets: known to everyone, so refused in any other environment.
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
+DEV_SUPER_ADMIN_JWT_SECRET = "dev-only-super-admin-jwt-secret-0123456789abcdef"
+DEV_SUPER_ADMIN_API_KEY = "dev-super-admin-key"
+
+
+class Environment(StrEnum):
+    """Where the process runs; only development gets unsafe defaults."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class DatabaseSettings(BaseSettings):
+    """PostgreSQL connection; an embedded server is started when DATABASE_URL is unset."""
+
+    model_config = _ENV_CONFIG
+
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL (postgresql://user:pass@host:port/db). Unset: embedded PostgreSQL.",
+    )
+    database_pool_size: int = Field(default=10, ge=1, le=200, description="Connections kept per process.")
+    database_echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+
+
+class AuthSettings(BaseSettings):
+    """Secrets and lifetimes of the four auth paths."""
+
+    model_config = _ENV_CONFIG
+
+    jwt_secret: SecretStr | None = Field(default=None, description="HS256 key for tenant session JWTs.")
+    super_admin_jwt_secret: SecretStr | None = Field(
+        default=None, description="HS256 key for super-admin JWTs (must differ from JWT_SECRET)."
+    )
+    super_admin_api_key: SecretStr | None = Field(
+        default=None, description="Static bearer key with super-admin rights. Unset: key auth disabled."
+    )
+    internal_api_key: SecretStr | None = Field(
+        default=None,
+        description="Service-to-service bearer key (with x-internal-org-id header). Unset: disabled.",
+    )
+    jwt_ttl_minutes: int = Field(default=1440, ge=1, le=43200, description="Tenant JWT lifetime.")
+    super_admin_jwt_ttl_minutes: int = Field(default=480, ge=1, le=43200, description="Super-admin JWT life.")
+
+
+class ApiSettings(BaseSettings):
+    """How the FastAPI head node listens and what it accepts."""
+
+    model_config = _ENV_CONFIG
+
+    api_host: str = Field(default="127.0.0.1", description="Address `dex serve` binds.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port `dex serve` binds.")
+    max_request_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 beyond)."
+    )
+
+
+class ProviderKeys(BaseSettings):
+    """API keys of the external providers; a provider without a key is skipped, not failed."""
+
+    model_config = _ENV_CONFIG
+
+    prospeo_api_key: SecretStr | None = None
+    blitzapi_api_key: SecretStr | None = None
+    companyenrich_api_key: SecretStr | None = None
+    leadmagic_api_key: SecretStr | None = None
+    icypeas_api_key: SecretStr | None = None
+    millionverifier_api_key: SecretStr | None = None
+    reoon_api_key: SecretStr | None = None
+    parallel_api_key: SecretStr | None = None
+    adyntel_api_key: SecretStr | None = None
+    adyntel_account_email: str | None = None
+    gemini_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    ampleleads_api_key: SecretStr | None = None
+    storeleads_api_key: SecretStr | None = None
+    enigma_api_key: SecretStr | None = None
+    revenueinfra_api_key: SecretStr | None = None
+
+
+class Settings(BaseSettings):
+    """The whole tree. Build it once (load_settings) and pass it down."""
+
+    model_config = _ENV_CONFIG
+
+    dex_env: Environment = Field(default=Environment.DEVELOPMENT, description="development|test|production")
+    dex_state_dir: Path = Field(
+        default=Path(".dex"), description="Local state (embedded PostgreSQL data, demo output)."
+    )
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    providers: ProviderKeys = Field(default_factory=ProviderKeys)
+
+    @model_validator(mode="after")
+    def _secrets_are_safe(self) -> Settings:
+        auth = self.auth
+        if self.dex_env is Environment.DEVELOPMENT:
+            auth.jwt_secret = auth.jwt_secret or SecretStr(DEV_JWT_SECRET)
+            auth.super_admin_jwt_secret = auth.super_admin_jwt_secret or SecretStr(DEV_SUPER_ADMIN_JWT_SECRET)
+            auth.super_admin_api_key = auth.super_admin_api_key or SecretStr(DEV_SUPER_ADMIN_API_KEY)
+            return self
+        dev_values = {DEV_JWT_SECRET, DEV_SUPER_ADMIN_JWT_SECRET, DEV_SUPER_ADMIN_API_KEY}
+        for name in ("jwt_secret", "super_admin_jwt_secret"):
+            value: SecretStr | None = getattr(auth, name)
+            if value is None or len(value.get_secret_value()) < 32:
+                raise ValueError(f"{name.upper()} must be set to at least 32 characters outside development")
+        for name in ("jwt_secret", "super_admin_jwt_secret", "super_admin_api_key", "internal_api_key"):
+            value = getattr(auth, name)
+            if value is not None and value.get_secret_value() in dev_values:
+                raise ValueError(f"{name.upper()} uses a development default outside development")
+        assert auth.jwt_secret is not None and auth.super_admin_jwt_secret is not None
+        if auth.jwt_secret.get_secret_value() == auth.super_admin_jwt_secret.get_secret_value():
+            raise ValueError("JWT_SECRET and SUPER_ADMIN_JWT_SECRET must differ")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.dex_env is Environment.DEVELOPMENT
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment once; keyword overrides win (tests and the CLI use them)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The operation registry: ids, declared inputs, output contracts, waterfall policies (operations issue)."""

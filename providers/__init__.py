@@ -1,0 +1,1 @@
+"""Provider adapters, one module per provider, and the offline sandbox that speaks their APIs."""

@@ -1,0 +1,1 @@
+"""Repositories, one module per resource: functions take the connection keyword-only, never commit."""

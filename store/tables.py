@@ -1,0 +1,480 @@
+"""SQLAlchemy Core tables: the whole schema (the old migrations 001-010, with their flaws fixed).
+
+Conventions: every tenant-owned table carries an indexed `org_id`; a reference to a company, blueprint,
+submission or run also carries the org, and composite foreign keys make the database itself refuse a
+row that points into another org. Statuses are text with CHECK constraints, so later vocabularies can
+grow without enum migrations.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+USER_ROLES = ("org_admin", "company_admin", "member")
+STEP_TYPES = ("clean", "enrich", "analyze", "extract", "transform")
+SUBMISSION_STATUSES = ("received", "validated", "queued", "running", "completed", "failed", "canceled")
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
+STEP_STATUSES = ("queued", "running", "succeeded", "failed", "skipped")
+OPERATION_STATUSES = ("found", "not_found", "failed", "verified", "skipped")
+TIMELINE_STATUSES = ("found", "not_found", "failed", "skipped", "verified")
+ENTITY_TYPES = ("company", "person")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _uuid_pk() -> Column:
+    return Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+
+
+def _timestamps() -> list[Column]:
+    return [
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column(
+            "updated_at",
+            DateTime(timezone=True),
+            nullable=False,
+            server_default=func.now(),
+            onupdate=func.now(),
+        ),
+    ]
+
+
+def _org_fk() -> Column:
+    return Column("org_id", UUID(as_uuid=True), ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False)
+
+
+orgs = Table(
+    "orgs",
+    metadata,
+    _uuid_pk(),
+    Column("name", Text, nullable=False),
+    Column("slug", Text, nullable=False, unique=True),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    *_timestamps(),
+)
+
+companies = Table(
+    "companies",
+    metadata,
+    _uuid_pk(),
+    _org_fk(),
+    Column("name", Text, nullable=False),
+    Column("domain", Text),
+    Column("external_ref", Text),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    *_timestamps(),
+    UniqueConstraint("org_id", "name", name="uq_companies_org_name"),
+    UniqueConstraint("org_id", "external_ref", name="uq_companies_org_external_ref"),
+    # Target of the composite (org_id, company_id) foreign keys below.
+    UniqueConstraint("org_id", "id", name="uq_companies_org_id_id"),
+    Index("ix_companies_org_id", "org_id"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _uuid_pk(),
+    _org_fk(),
+    Column("company_id", UUID(as_uuid=True)),
+    Column("email", Text, nullable=False),
+    Column("full_name", Text),
+    Column("role", Text, nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    Column("password_hash", Text),
+    *_timestamps(),
+    CheckConstraint(_in("role", USER_ROLES), name="role"),
+    CheckConstraint("role = 'org_admin' OR company_id IS NOT NULL", name="company_scoped_role_has_company"),
+    CheckConstraint("email = lower(btrim(email))", name="email_normalized"),
+    ForeignKeyConstraint(
+        ["org_id", "company_id"], ["companies.org_id", "companies.id"], name="fk_users_company_in_org"
+    ),
+    UniqueConstraint("email", name="uq_users_email"),
+    UniqueConstraint("org_id", "id", name="uq_users_org_id_id"),
+    Index("ix_users_org_id", "org_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    _uuid_pk(),
+    _org_fk(),
+    Column("user_id", UUID(as_uuid=True), nullable=False),
+    Column("name", Text, nullable=False),
+    # sha256 of the token; the token itself is shown once and never stored.
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("created_by_super_admin_id", UUID(as_uuid=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    *_timestamps(),
+    ForeignKeyConstraint(
+        ["org_id", "user_id"],
+        ["users.org_id", "users.id"],
+        name="fk_api_tokens_user_in_org",
+        ondelete="CASCADE",
+    ),
+    Index("ix_api_tokens_org_id", "org_id"),
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+
+super_admins = Table(
+    "super_admins",
+    metadata,
+    _uuid_pk(),
+    Column("email", Text, nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    *_timestamps(),
+    CheckConstraint("email = lower(btrim(email))", name="email_normalized"),
+)
+
+# The legacy step registry (global, managed by the super-admin); blueprints now name operations.
+steps = Table(
+    "steps",
+    metadata,
+    _uuid_pk(),
+    Column("slug", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("step_type", Text, nullable=False),
+    Column("task_id", Text),
+    Column("default_config", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("input_schema", JSONB),
+    Column("output_schema", JSONB),
+    Column("executor_config", JSONB),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    *_timestamps(),
+    CheckConstraint(_in("step_type", STEP_TYPES), name="step_type"),
+)
+
+blueprints = Table(
+    "blueprints",
+    metadata,
+    _uuid_pk(),
+    _org_fk(),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    # Bumped on every update; submissions and runs record the version they snapshot.
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("created_by_user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")),
+    *_timestamps(),
+    UniqueConstraint("org_id", "name", name="uq_blueprints_org_name"),
+    UniqueConstraint("org_id", "id", name="uq_blueprints_org_id_id"),
+    Index("ix_blueprints_org_id", "org_id"),
+)
+
+blueprint_steps = Table(
+    "blueprint_steps",
+    metadata,
+    _uuid_pk(),
+    _org_fk(),
+    Column("blueprint_id", UUID(as_uuid=True), nullable=False),
+    Column("step_id", UUID(as_uuid=True), ForeignKey("steps.id", ondelete="RESTRICT")),
+    Column("position", Integer, nullable=False),
+    Column("operation_id", Text),
+    Column("step_config", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("fan_out", Boolean, nullable=False, server_default=text("false")),
+    Column("is_enabled", Boolean, nullable=False, server_default=text("true")),
+    *_timestamps(),
+    CheckConstraint("position > 0", name="position_positive"),
+    CheckConstraint("operation_id IS NOT NULL OR step_id IS NOT NULL", name="names_work"),
+    ForeignKeyConstraint(
+        ["org_id", "blueprint_id"],
+        ["blueprints.org_id", "blueprints.id"],
+        name="fk_blueprint_steps_blueprint_in_org",
+        ondelete="CASCADE",
+    ),
+    UniqueConstraint("blueprint_id", "position", name="uq_blueprint_steps_blueprint_position"),
+    Index("ix_blueprint_steps_org_id", "org_id"),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    _uuid_pk(),
+    _org_fk(),
+    Column("company_id", UUID(as_uuid=True), nullable=False),
+    Column("blueprint_id", UUID(as_uuid=True), nullable=False),
+    Column("blueprint_version", Integer, nullable=False, server_default=text("1")),
+    Column("submitted_by_user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")),
+    Column("source", Text),
+    Column("input_payload", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("status", Text, nullable=False, server_default=text("'received'")),
+    Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("finished_at", DateTime(timezone=True)),
+    *_timestamps(),
+    CheckConstraint(_in("status", SUBMISSION_STATUSES), name="status"),
+    ForeignKeyConstraint(
+        ["org_id", "company_id"], ["companies.org_id", "companies.id"], name="fk_submissions_company_in_org"
+    ),
+    ForeignKeyConstraint(
+        ["org_id", "blueprint_id"], ["blueprints.org_id", "blueprints.id"], name="fk_submissions_bp_in_org"
+    ),
+    UniqueConstraint("org_id", "id", name="uq_submissions_org_id_id"),
+    Index("ix_submissions_org_created", "org_id", "created_at"),
+    Index("ix_submissions_org_company", "org_id", "company_id"),
+    Index("ix_submissions_status", "status"),
+)
+
+pipeline_runs = Table(
+    "pipeline_runs",
+    metadata,
+    _uuid_pk(),
+    _org_fk(),
+    Column("company_id", UUID(as_uuid=True), nullable=False),
+    Column("submission_id", UUID(as_uuid=True), nullable=False),
+    Column("blueprint_id", UUID(as_uuid=True), nullable=False),
+    Column("parent_pipeline_run_id", UUID(as_uuid=True)),
+    Column("entity_index", Integer, nullable=False, server_default=text("0")),
+    Column("entity_type", Text, nullable=False, server_default=text("'company'")),
+    Column("blueprint_snapshot", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("blueprint_version", Integer, nullable=False, server_default=text("1")),
+    Column("status", Text, nullable=False, server_default=text("'queued'")),
+    Column("attempt", Integer, nullable=False, server_default=text("1")),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("error_message", Text),
+    Column("error_details", JSONB),
+    *_timestamps(),
+    CheckConstraint(_in("status", RUN_STATUSES), name="status"),
+    CheckConstraint(_in("entity_type", ENTITY_TYPES), name="entity_type"),
+    ForeignKeyConstraint(
+        ["org_id", "company_id"], ["companies.org_id", "companies.id"], name="fk_pipeline_runs_company_in_org"
+    ),
+    ForeignKeyConstraint(
+        ["org_id", "submission_id"],
+        ["submissions.org_id", "submissions.id"],
+        name="fk_pipeline_runs_submission_in_org",
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["org_id", "blueprint_id"], ["blueprints.org_id", "blueprints.id"], name="fk_pipeline_runs_bp_in_org"
+    ),
+    ForeignKeyConstraint(
+        ["org_id", "parent_pipeline_run_id"],
+        ["pipeline_runs.org_id", "pipeline_runs.id"],
+        name="fk_pipeline_runs_parent_in_org",
+        ondelete="CASCADE",
+    ),
+    UniqueConstraint("org_id", "id", name="uq_pipeline_runs_org_id_id"),
+    Index("ix_pipeline_runs_org_id", "org_id"),
+    Index("ix_pipeline_runs_submission_status", "submission_id", "status"),
+    Index("ix_pipeline_runs_parent", "parent_pipeline_run_id"),
+)
+
+step_results = Table(
+    "step_results",
+    metadata,
+    _uuid_pk(),
+    _org_fk(),
+    Column("company_id", UUID(as_uuid=True), nullable=False),
+    Column("submission_id", UUID(as_uuid=True), nullable=False),
+    Column("pipeline_run_id", UUID(as_uuid=True), nullable=False),
+    Column("blueprint_step_id", UUID(as_uuid=True)),
+    Column("step_position", Integer, nullable=False),
+    Column("operation_id", Text),
+    Column("status", Text, nullable=False, server_default=text("'queued'")),
+    Column("input_payload", JSONB),
+    Column("output_payload", JSONB),
+    Column("error_message", Text),
+    Column("error_details", JSONB),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("duration_ms", Integer),
+    Column("attempt", Integer, nullable=False, server_default=text("1")),
+    *_timestamps(),
+    CheckConstraint(_in("status", STEP_STATUSES), name="status"),
+    ForeignKeyConstraint(
+        ["org_id", "pipeline_run_id"],
+        ["pipeline_runs.org_id", "pipeline_runs.id"],
+        name="fk_step_results_run_in_org",
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["org_id", "submission_id"],
+        ["submissions.org_id", "submissions.id"],
+        name="fk_step_results_submission_in_org",
+        ondelete="CASCADE",
+    ),
+    # Re-running a chunk upserts onto the same row: this key makes that harmless.
+    UniqueConstraint("pipeline_run_id", "step_position", name="uq_step_results_run_position"),
+    Index("ix_step_results_org_id", "org_id"),
+    Index("ix_step_results_submission", "submission_id"),
+)
+
+operation_runs = Table(
+    "operation_runs",
+    metadata,
+    Column("run_id", UUID(as_uuid=True), primary_key=True),
+    _org_fk(),
+    Column("company_id", UUID(as_uuid=True)),
+    Column("user_id", UUID(as_uuid=True)),
+    Column("role", Text),
+    Column("auth_method", Text),
+    Column("operation_id", Text, nullable=False),
+    Column("entity_type", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("missing_inputs", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("input_payload", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("output_payload", JSONB),
+    Column("error", JSONB),
+    Column("provider_order_used", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("pipeline_run_id", UUID(as_uuid=True)),
+    Column("step_position", Integer),
+    Column("duration_ms", Integer),
+    Column("cost_usd", Numeric(12, 6), nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(_in("status", OPERATION_STATUSES), name="status"),
+    CheckConstraint(_in("entity_type", ENTITY_TYPES), name="entity_type"),
+    Index("ix_operation_runs_org_created", "org_id", "created_at"),
+    Index("ix_operation_runs_pipeline_run", "pipeline_run_id"),
+)
+
+operation_attempts = Table(
+    "operation_attempts",
+    metadata,
+    Column(
+        "run_id", UUID(as_uuid=True), ForeignKey("operation_runs.run_id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("attempt_index", Integer, nullable=False),
+    _org_fk(),
+    Column("provider", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("skip_reason", Text),
+    Column("error_class", Text),
+    Column("http_status", Integer),
+    Column("provider_status", Text),
+    Column("duration_ms", Integer),
+    Column("cost_usd", Numeric(12, 6), nullable=False, server_default=text("0")),
+    Column("raw_response", JSONB),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # (run, index) is the natural key, so a replayed bulk write collapses onto the same rows.
+    PrimaryKeyConstraint("run_id", "attempt_index"),
+    CheckConstraint(_in("status", OPERATION_STATUSES), name="status"),
+    Index("ix_operation_attempts_org_provider", "org_id", "provider", "created_at"),
+)
+
+
+def _entity_table(name: str, *columns: Column, indexes: tuple[Index, ...]) -> Table:
+    return Table(
+        name,
+        metadata,
+        _org_fk(),
+        # UUIDv5 over the tenant and the natural key; see the entity-state module.
+        Column("entity_id", UUID(as_uuid=True), nullable=False),
+        Column("company_id", UUID(as_uuid=True)),
+        *columns,
+        Column("source_providers", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+        Column("canonical_payload", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("last_enriched_at", DateTime(timezone=True)),
+        Column("last_operation_id", Text),
+        Column("last_run_id", UUID(as_uuid=True)),
+        Column("record_version", BigInteger, nullable=False, server_default=text("1")),
+        *_timestamps(),
+        PrimaryKeyConstraint("org_id", "entity_id"),
+        ForeignKeyConstraint(
+            ["org_id", "company_id"], ["companies.org_id", "companies.id"], name=f"fk_{name}_company_in_org"
+        ),
+        *indexes,
+    )
+
+
+company_entities = _entity_table(
+    "company_entities",
+    Column("canonical_domain", Text),
+    Column("canonical_name", Text),
+    Column("linkedin_url", Text),
+    Column("industry", Text),
+    Column("employee_count", Integer),
+    Column("employee_range", Text),
+    Column("revenue_band", Text),
+    Column("hq_country", Text),
+    Column("description", Text),
+    Column("enrichment_confidence", Numeric(5, 4)),
+    indexes=(
+        Index("ix_company_entities_org_domain", "org_id", "canonical_domain"),
+        Index("ix_company_entities_org_linkedin", "org_id", "linkedin_url"),
+        Index("ix_company_entities_org_updated", "org_id", "updated_at"),
+    ),
+)
+
+person_entities = _entity_table(
+    "person_entities",
+    Column("full_name", Text),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("linkedin_url", Text),
+    Column("title", Text),
+    Column("seniority", Text),
+    Column("department", Text),
+    Column("company_domain", Text),
+    Column("work_email", Text),
+    Column("email_status", Text),
+    Column("phone_e164", Text),
+    Column("contact_confidence", Numeric(5, 4)),
+    indexes=(
+        Index("ix_person_entities_org_linkedin", "org_id", "linkedin_url"),
+        Index("ix_person_entities_org_email", "org_id", "work_email"),
+        Index("ix_person_entities_org_updated", "org_id", "updated_at"),
+    ),
+)
+
+entity_timeline = Table(
+    "entity_timeline",
+    metadata,
+    _uuid_pk(),
+    _org_fk(),
+    Column("company_id", UUID(as_uuid=True)),
+    Column("entity_type", Text, nullable=False),
+    Column("entity_id", UUID(as_uuid=True), nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("operation_id", Text),
+    Column("pipeline_run_id", UUID(as_uuid=True)),
+    Column("submission_id", UUID(as_uuid=True)),
+    Column("provider", Text),
+    Column("status", Text, nullable=False),
+    Column("fields_updated", JSONB),
+    Column("summary", Text),
+    Column("metadata", JSONB),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(_in("status", TIMELINE_STATUSES), name="status"),
+    CheckConstraint(_in("entity_type", ENTITY_TYPES), name="entity_type"),
+    Index("ix_entity_timeline_entity", "org_id", "entity_type", "entity_id", "created_at"),
+    Index("ix_entity_timeline_run", "org_id", "pipeline_run_id"),
+    Index("ix_entity_timeline_submission", "org_id", "submission_id", "created_at"),
+)
+
+TENANT_TABLES = tuple(t for t in metadata.sorted_tables if "org_id" in t.c and t.name != "orgs")
