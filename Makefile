@@ -39,9 +39,10 @@ bench: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/dex serve
 
-## Re-pin requirements.lock from requirements.in (needs uv: pip install uv).
-lock:
-	uv pip compile --universal --python-version 3.11 --generate-hashes --no-header --no-annotate \
+## Re-pin requirements.lock from requirements.in with uv (installed into .venv on first use).
+lock: $(STAMP)
+	@test -x $(BIN)/uv || $(PIP) install uv
+	$(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes --no-header --no-annotate \
 		requirements.in -o requirements.lock
 	sed -i '1i # Hashed lock compiled from requirements.in: make lock' requirements.lock
 

@@ -71,6 +71,35 @@ def demo(
         _serve(settings, host, port)
 
 
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Bind address (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8900,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic world.")] = 7,
+    companies: Annotated[int, typer.Option(help="Companies in the world.")] = 20_000,
+    api_key: Annotated[str, typer.Option(help="The key every sandboxed provider accepts.")] = "sandbox-key",
+    knobs: Annotated[
+        str, typer.Option(help='Per provider JSON, e.g. {"prospeo": {"rate_per_second": 5}}.')
+    ] = "{}",
+    default_knobs: Annotated[
+        str, typer.Option(help='JSON for every provider, e.g. {"latency_ms": 80}.')
+    ] = "{}",
+) -> None:
+    """Serve every provider's API offline from a deterministic synthetic world (the provider sandbox).
+
+    Point the engine at it with PROVIDER_SANDBOX_URL=http://HOST:PORT and each *_API_KEY set to the key.
+    Stats at GET /_sandbox/stats; knobs at GET/POST /_sandbox/knobs.
+    """
+    from providers.sandbox.server import serve
+
+    typer.echo(
+        f"provider sandbox on http://{host}:{port} (seed {seed}, {companies} companies, key {api_key})"
+    )
+    serve(
+        host, port, seed=seed, companies=companies, api_key=api_key, knobs=knobs, default_knobs=default_knobs
+    )
+
+
 @db_app.command("upgrade")
 @one_line_errors
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:

@@ -5,7 +5,7 @@ from config.settings import (
     AuthSettings,
     DatabaseSettings,
     Environment,
-    ProviderKeys,
+    ProviderSettings,
     Settings,
     load_settings,
 )
@@ -15,7 +15,7 @@ __all__ = [
     "AuthSettings",
     "DatabaseSettings",
     "Environment",
-    "ProviderKeys",
+    "ProviderSettings",
     "Settings",
     "load_settings",
 ]

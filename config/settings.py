@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _ENV_CONFIG = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
@@ -74,11 +74,50 @@ class ApiSettings(BaseSettings):
     )
 
 
-class ProviderKeys(BaseSettings):
-    """API keys of the external providers; a provider without a key is skipped, not failed."""
+PROVIDER_NAMES = (
+    "prospeo",
+    "blitzapi",
+    "companyenrich",
+    "leadmagic",
+    "icypeas",
+    "millionverifier",
+    "reoon",
+    "parallel",
+    "adyntel",
+    "gemini",
+    "openai",
+    "ampleleads",
+    "storeleads",
+    "enigma",
+    "revenueinfra",
+)
+
+
+class ProviderLimitOverride(BaseModel):
+    """A configured replacement for a provider's documented rate limit or concurrency."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate_per_second: float | None = Field(default=None, gt=0)
+    concurrency: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class ProviderSettings(BaseSettings):
+    """Provider credentials, where each provider is reached, and limit overrides.
+
+    A provider without a key is skipped, not failed. With PROVIDER_SANDBOX_URL set, every provider
+    without its own `<NAME>_BASE_URL` is reached at `<sandbox>/<name>` (the local sandbox).
+    """
 
     model_config = _ENV_CONFIG
 
+    provider_sandbox_url: str | None = Field(
+        default=None, description="Base URL of the provider sandbox; providers answer under /<name>."
+    )
+    provider_limits: dict[str, ProviderLimitOverride] = Field(
+        default_factory=dict,
+        description='JSON, e.g. {"prospeo": {"rate_per_second": 30, "concurrency": 20}}.',
+    )
     prospeo_api_key: SecretStr | None = None
     blitzapi_api_key: SecretStr | None = None
     companyenrich_api_key: SecretStr | None = None
@@ -88,13 +127,50 @@ class ProviderKeys(BaseSettings):
     reoon_api_key: SecretStr | None = None
     parallel_api_key: SecretStr | None = None
     adyntel_api_key: SecretStr | None = None
-    adyntel_account_email: str | None = None
     gemini_api_key: SecretStr | None = None
     openai_api_key: SecretStr | None = None
     ampleleads_api_key: SecretStr | None = None
     storeleads_api_key: SecretStr | None = None
     enigma_api_key: SecretStr | None = None
     revenueinfra_api_key: SecretStr | None = None
+    adyntel_account_email: str | None = None
+    prospeo_base_url: str | None = None
+    blitzapi_base_url: str | None = None
+    companyenrich_base_url: str | None = None
+    leadmagic_base_url: str | None = None
+    icypeas_base_url: str | None = None
+    millionverifier_base_url: str | None = None
+    reoon_base_url: str | None = None
+    parallel_base_url: str | None = None
+    adyntel_base_url: str | None = None
+    gemini_base_url: str | None = None
+    openai_base_url: str | None = None
+    ampleleads_base_url: str | None = None
+    storeleads_base_url: str | None = None
+    enigma_base_url: str | None = None
+    revenueinfra_base_url: str | None = None
+
+    @field_validator("provider_limits")
+    @classmethod
+    def _known_providers(cls, value: dict[str, ProviderLimitOverride]) -> dict[str, ProviderLimitOverride]:
+        unknown = sorted(set(value) - set(PROVIDER_NAMES))
+        if unknown:
+            raise ValueError(f"unknown provider(s) in PROVIDER_LIMITS: {', '.join(unknown)}")
+        return value
+
+    def api_key(self, provider: str) -> str | None:
+        """Return the provider's key, if configured."""
+        secret: SecretStr | None = getattr(self, f"{provider}_api_key", None)
+        return secret.get_secret_value() if secret is not None else None
+
+    def base_url(self, provider: str, default: str) -> str:
+        """Return where to reach the provider: its own override, else the sandbox, else the real service."""
+        own: str | None = getattr(self, f"{provider}_base_url", None)
+        if own:
+            return own.rstrip("/")
+        if self.provider_sandbox_url:
+            return f"{self.provider_sandbox_url.rstrip('/')}/{provider}"
+        return default
 
 
 class Settings(BaseSettings):
@@ -109,7 +185,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
-    providers: ProviderKeys = Field(default_factory=ProviderKeys)
+    providers: ProviderSettings = Field(default_factory=ProviderSettings)
 
     @model_validator(mode="after")
     def _secrets_are_safe(self) -> Settings:

@@ -1,0 +1,64 @@
+"""Every provider adapter by name, and where each is reached with which key and limits (from settings)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+import providers
+from config import ProviderSettings
+from providers.base import Credentials, Provider, RateLimit
+from providers.execute import Endpoint
+
+# Modules of this package that are infrastructure, not adapters.
+_NOT_ADAPTERS = {"base", "execute", "http", "registry", "sandbox"}
+
+
+@cache
+def all_providers() -> dict[str, Provider]:
+    """Import every adapter module (or package) and return its `PROVIDER` by name."""
+    found: dict[str, Provider] = {}
+    for info in pkgutil.iter_modules(providers.__path__):
+        if info.name in _NOT_ADAPTERS or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"providers.{info.name}")
+        provider = getattr(module, "PROVIDER", None)
+        if not isinstance(provider, Provider):
+            raise RuntimeError(f"providers.{info.name} defines no PROVIDER")
+        if provider.name in found:
+            raise RuntimeError(f"two adapter modules claim provider {provider.name!r}")
+        found[provider.name] = provider
+    return found
+
+
+def get_provider(name: str) -> Provider:
+    """Return the adapter named name."""
+    try:
+        return all_providers()[name]
+    except KeyError:
+        raise KeyError(f"unknown provider {name!r}") from None
+
+
+def endpoint_for(provider: Provider, settings: ProviderSettings) -> Endpoint:
+    """Resolve the provider's base URL (own override, else sandbox, else the real service) and credentials."""
+    extra = {}
+    if provider.name == "adyntel" and settings.adyntel_account_email:
+        extra["email"] = settings.adyntel_account_email
+    return Endpoint(
+        base_url=settings.base_url(provider.name, provider.base_url),
+        credentials=Credentials(api_key=settings.api_key(provider.name), extra=extra),
+    )
+
+
+def rate_limit_for(provider: Provider, settings: ProviderSettings) -> RateLimit:
+    """Return the provider's documented limit with any configured override applied."""
+    limit = provider.rate_limit
+    override = settings.provider_limits.get(provider.name)
+    if override is None:
+        return limit
+    return RateLimit(
+        rate=override.rate_per_second if override.rate_per_second is not None else limit.per_second,
+        per_seconds=1.0,
+        concurrency=override.concurrency if override.concurrency is not None else limit.concurrency,
+    )

@@ -1,0 +1,1 @@
+"""Offline sandbox: one local HTTP app that speaks every provider's API over a synthetic world."""
