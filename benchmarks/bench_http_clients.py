@@ -71,7 +71,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _server() -> Iterator[str]:
+def echo_server() -> Iterator[str]:
     """Run echo_app under uvicorn in a subprocess on a free loopback port; yield its base URL."""
     port = _free_port()
     command = [
@@ -302,7 +302,7 @@ def run(quick: bool) -> None:
         f"({'httptools' if importlib.util.find_spec('httptools') else 'h11'})",
         flush=True,
     )
-    with _server() as base:
+    with echo_server() as base:
         rows = asyncio.run(_run_all(base, requests))
     print()
     _print_table(rows)

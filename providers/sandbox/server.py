@@ -166,4 +166,4 @@ def serve(
     app = create_sandbox_app(
         World(seed=seed, company_count=companies), providers, knobs=parsed, api_key=api_key, seed=seed
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=1)
