@@ -16,10 +16,13 @@ from sqlalchemy.engine import make_url
 from api.app import create_app
 from config import ApiSettings, AuthSettings, DatabaseSettings, Settings
 from migrations.runner import upgrade
+from providers.sandbox.server import SandboxServer
+from providers.sandbox.world import World
 from store.embedded import drop_database, ensure_database, start_embedded_postgres
 from store.engine import build_engine, libpq_url
 from store.tables import metadata
 from tests.factories import TEST_SECRETS, ApiClient
+from tests.support.sandbox import COMPANIES, SEED
 
 
 def _server_admin_url(tmp_root: Path) -> str:
@@ -84,3 +87,16 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         names = ", ".join(t.name for t in metadata.sorted_tables)
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {names} CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """The provider sandbox as a real HTTP server on loopback, for the whole session."""
+    with SandboxServer(seed=SEED, companies=COMPANIES) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def world() -> World:
+    """The same world the sandbox serves, to pick test subjects and check answers."""
+    return World(seed=SEED, company_count=COMPANIES)

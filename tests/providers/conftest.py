@@ -1,69 +1,18 @@
-"""Provider test fixtures: one sandbox server per session, the same world in-process, a client."""
+"""Provider test fixtures: an HTTP client per test (sandbox and world fixtures: tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 
-from providers.base import Credentials
-from providers.execute import Endpoint
 from providers.http import HttpClient
-from providers.sandbox.app import DEFAULT_SANDBOX_KEY
-from providers.sandbox.server import SandboxServer
-from providers.sandbox.world import World
+from tests.support.sandbox import COMPANIES, NEUTRAL_KNOBS, SEED, knobs, sandbox_endpoint
 
-SEED = 7
-COMPANIES = 5_000
-# Knob values that undo any test's changes.
-NEUTRAL_KNOBS = {
-    "latency_ms": 0,
-    "latency_sigma": 0,
-    "error_rate": 0,
-    "timeout_rate": 0,
-    "malformed_rate": 0,
-    "unlimited_rate": True,
-    "unlimited_credits": True,
-}
-
-
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[SandboxServer]:
-    """The sandbox as a real HTTP server on loopback, for the whole session."""
-    with SandboxServer(seed=SEED, companies=COMPANIES) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def world() -> World:
-    """The same world the sandbox serves, to pick test subjects and check answers."""
-    return World(seed=SEED, company_count=COMPANIES)
+__all__ = ["COMPANIES", "NEUTRAL_KNOBS", "SEED", "knobs", "sandbox_endpoint"]
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[HttpClient]:
     async with HttpClient(max_connections=50, default_timeout_s=10) as http:
         yield http
-
-
-def sandbox_endpoint(
-    sandbox: SandboxServer, provider: str, *, key: str | None = DEFAULT_SANDBOX_KEY, **extra: str
-) -> Endpoint:
-    """Where the sandboxed provider answers, with a key (the right one unless told otherwise)."""
-    return Endpoint(
-        base_url=f"{sandbox.url}/{provider}",
-        credentials=Credentials(api_key=key, extra=extra),
-        max_timeout_s=3.0,
-    )
-
-
-@contextmanager
-def knobs(sandbox: SandboxServer, provider: str, **changes: Any) -> Iterator[None]:
-    """Change one provider's knobs for the block, then restore neutral ones."""
-    sandbox.set_knobs({provider: changes})
-    try:
-        yield
-    finally:
-        sandbox.set_knobs({provider: NEUTRAL_KNOBS})
