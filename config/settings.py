@@ -114,6 +114,10 @@ class ProviderSettings(BaseSettings):
     provider_sandbox_url: str | None = Field(
         default=None, description="Base URL of the provider sandbox; providers answer under /<name>."
     )
+    operation_provider_order: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='JSON, e.g. {"company.enrich.profile": ["companyenrich", "prospeo"]}.',
+    )
     provider_limits: dict[str, ProviderLimitOverride] = Field(
         default_factory=dict,
         description='JSON, e.g. {"prospeo": {"rate_per_second": 30, "concurrency": 20}}.',
@@ -157,6 +161,19 @@ class ProviderSettings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown provider(s) in PROVIDER_LIMITS: {', '.join(unknown)}")
         return value
+
+    @classmethod
+    def for_sandbox(cls, sandbox_url: str, api_key: str, **overrides: object) -> ProviderSettings:
+        """Settings that reach every provider in the sandbox at sandbox_url with its key."""
+        keys = {f"{name}_api_key": SecretStr(api_key) for name in PROVIDER_NAMES}
+        values: dict[str, object] = {
+            **keys,
+            "adyntel_account_email": "sandbox@example.com",
+            "provider_sandbox_url": sandbox_url,
+            **{f"{name}_base_url": None for name in PROVIDER_NAMES},
+            **overrides,
+        }
+        return cls.model_validate(values)
 
     def api_key(self, provider: str) -> str | None:
         """Return the provider's key, if configured."""

@@ -1,0 +1,262 @@
+"""ProviderGateway: the one place a provider credential's rate limit, concurrency, retries and circuit live.
+
+A gateway owns one provider credential. Every call passes its concurrency cap and its rate limiter
+(aiolimiter), runs one attempt through `providers.execute`, and retries retryable outcomes with
+tenacity: exponential backoff with jitter, never sooner than the provider's Retry-After. A 429 also
+pauses the whole gateway for the Retry-After, so the other callers back off too. After
+`circuit_threshold` consecutive failures the circuit opens for `circuit_cooldown_s` and calls fail at
+once. The gateway is plain asyncio: the API uses it in-process, and the cluster hosts one per
+provider in a named Ray actor (`cluster/actors.py`), which is what makes the limit global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from config import ProviderSettings
+from providers.base import ErrorClass, Outcome, Provider, ProviderResult, RateLimit, Skip
+from providers.execute import Endpoint, execute
+from providers.http import HttpClient
+from providers.registry import all_providers, endpoint_for, rate_limit_for
+
+
+@dataclass
+class GatewayStats:
+    """Counters a dashboard or a benchmark reads."""
+
+    calls: int = 0
+    attempts: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    circuit_opened: int = 0
+    in_flight: int = 0
+    waiting: int = 0
+    latency_ms_total: float = 0.0
+    latency_ms_max: float = 0.0
+    cost_usd: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the counters as JSON-ready data."""
+        return {
+            "calls": self.calls,
+            "attempts": self.attempts,
+            "retries": self.retries,
+            "rate_limited": self.rate_limited,
+            "outcomes": dict(self.outcomes),
+            "errors": dict(self.errors),
+            "circuit_opened": self.circuit_opened,
+            "in_flight": self.in_flight,
+            "waiting": self.waiting,
+            "latency_ms_avg": round(self.latency_ms_total / self.attempts, 1) if self.attempts else None,
+            "latency_ms_max": round(self.latency_ms_max, 1),
+            "cost_usd": round(self.cost_usd, 6),
+        }
+
+
+def _failed(provider: str, action: str, error: ErrorClass, message: str) -> ProviderResult:
+    return ProviderResult(
+        provider=provider, action=action, outcome=Outcome.FAILED, error_class=error, message=message
+    )
+
+
+class ProviderGateway:
+    """Rate-limited, retrying access to one provider credential."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        endpoint: Endpoint,
+        limit: RateLimit,
+        *,
+        client: HttpClient,
+        max_attempts: int = 4,
+        max_backoff_s: float = 30.0,
+        circuit_threshold: int = 25,
+        circuit_cooldown_s: float = 30.0,
+    ) -> None:
+        self.provider = provider
+        self.endpoint = endpoint
+        self.limit = limit
+        self.client = client
+        self.max_attempts = max_attempts
+        self.max_backoff_s = max_backoff_s
+        self.circuit_threshold = circuit_threshold
+        self.circuit_cooldown_s = circuit_cooldown_s
+        self.stats = GatewayStats()
+        self._limiter = AsyncLimiter(limit.rate, limit.per_seconds)
+        self._slots = asyncio.Semaphore(limit.concurrency)
+        self._paused_until = 0.0
+        self._consecutive_failures = 0
+        self._circuit_open_until = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+    async def call(self, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
+        """Run provider.action for inputs: limited, retried, classified. Never raises."""
+        self.stats.calls += 1
+        spec = self.provider.actions.get(action)
+        if spec is None:
+            return _failed(self.name, action, ErrorClass.BAD_INPUT, f"{self.name} has no action {action!r}")
+        try:
+            planned = spec.build(inputs, self.endpoint.credentials)
+        except (KeyError, TypeError, ValueError):
+            planned = None  # execute() classifies it as bad input
+        if isinstance(planned, Skip):
+            # Nothing is sent, so no token or slot is spent on it.
+            skipped = await execute(spec, inputs, endpoint=self.endpoint, client=self.client)
+            self.stats.outcomes[str(skipped.outcome)] += 1
+            return skipped
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            retry=retry_if_result(lambda r: isinstance(r, ProviderResult) and r.is_retryable),
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+            reraise=True,
+        )
+        result: ProviderResult | None = None
+        async for attempt in retrying:
+            with attempt:
+                result = await self._attempt(action, inputs)
+            if attempt.retry_state.outcome is not None and not attempt.retry_state.outcome.failed:
+                attempt.retry_state.set_result(result)
+        assert result is not None
+        self.stats.outcomes[str(result.outcome)] += 1
+        self.stats.cost_usd += result.cost_usd
+        return result
+
+    async def call_many(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[ProviderResult]:
+        """Run many (action, inputs) calls concurrently, in order of the answers' positions."""
+        return list(await asyncio.gather(*(self.call(action, inputs) for action, inputs in requests)))
+
+    def _wait(self, state: RetryCallState) -> float:
+        self.stats.retries += 1
+        backoff = wait_exponential_jitter(multiplier=0.5, max=self.max_backoff_s)(state)
+        result = state.outcome.result() if state.outcome and not state.outcome.failed else None
+        retry_after = result.retry_after_s if isinstance(result, ProviderResult) else None
+        return float(max(backoff, retry_after or 0.0))
+
+    async def _attempt(self, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
+        now = time.monotonic()
+        if now < self._circuit_open_until:
+            return _failed(
+                self.name, action, ErrorClass.PROVIDER_ERROR, "circuit open after repeated failures"
+            )
+        self.stats.waiting += 1
+        try:
+            async with self._slots:
+                pause = self._paused_until - time.monotonic()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                async with self._limiter:
+                    self.stats.waiting -= 1
+                    self.stats.in_flight += 1
+                    try:
+                        result = await execute(
+                            self.provider.actions[action], inputs, endpoint=self.endpoint, client=self.client
+                        )
+                    finally:
+                        self.stats.in_flight -= 1
+        except BaseException:
+            if self.stats.waiting > 0:
+                self.stats.waiting -= 1
+            raise
+        self._record(result)
+        return result
+
+    def _record(self, result: ProviderResult) -> None:
+        stats = self.stats
+        stats.attempts += 1
+        if result.duration_ms is not None:
+            stats.latency_ms_total += result.duration_ms
+            stats.latency_ms_max = max(stats.latency_ms_max, result.duration_ms)
+        if result.error_class is not None:
+            stats.errors[str(result.error_class)] += 1
+        if result.error_class is ErrorClass.RATE_LIMITED:
+            stats.rate_limited += 1
+            # Slow every caller of this credential, not just the one that was told.
+            self._paused_until = max(self._paused_until, time.monotonic() + (result.retry_after_s or 1.0))
+        if result.outcome in (Outcome.RETRYABLE, Outcome.FAILED) and result.error_class not in (
+            ErrorClass.BAD_INPUT,
+            ErrorClass.RATE_LIMITED,
+        ):
+            self._consecutive_failures += 1
+            if self._consecutive_failures >= self.circuit_threshold:
+                self._circuit_open_until = time.monotonic() + self.circuit_cooldown_s
+                self._consecutive_failures = 0
+                stats.circuit_opened += 1
+        else:
+            self._consecutive_failures = 0
+
+    def health(self) -> dict[str, Any]:
+        """Return the gateway's limits, circuit and counters."""
+        now = time.monotonic()
+        return {
+            "provider": self.name,
+            "base_url": self.endpoint.base_url,
+            "has_key": self.endpoint.credentials.api_key is not None,
+            "rate_per_second": round(self.limit.per_second, 3),
+            "concurrency": self.limit.concurrency,
+            "circuit_open": now < self._circuit_open_until,
+            "paused_s": round(max(0.0, self._paused_until - now), 3),
+            **self.stats.as_dict(),
+        }
+
+
+class GatewayPool:
+    """One gateway per provider, sharing one HTTP client; the in-process ProviderCaller."""
+
+    def __init__(
+        self, settings: ProviderSettings, *, client: HttpClient | None = None, **gateway_options: Any
+    ) -> None:
+        self.settings = settings
+        self.client = client or HttpClient(max_connections=512, default_timeout_s=60)
+        self._options = gateway_options
+        self._gateways: dict[str, ProviderGateway] = {}
+
+    def gateway(self, provider: str) -> ProviderGateway:
+        """Return (creating on first use) the gateway of provider."""
+        existing = self._gateways.get(provider)
+        if existing is not None:
+            return existing
+        adapter = all_providers()[provider]
+        created = ProviderGateway(
+            adapter,
+            endpoint_for(adapter, self.settings),
+            rate_limit_for(adapter, self.settings),
+            client=self.client,
+            **self._options,
+        )
+        self._gateways[provider] = created
+        return created
+
+    async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
+        """Run provider.action through its gateway."""
+        if provider not in all_providers():
+            return _failed(provider, action, ErrorClass.BAD_INPUT, f"unknown provider {provider!r}")
+        return await self.gateway(provider).call(action, inputs)
+
+    def health(self) -> dict[str, Any]:
+        """Return every created gateway's health."""
+        return {name: gateway.health() for name, gateway in sorted(self._gateways.items())}
+
+    async def close(self) -> None:
+        """Close the shared HTTP client."""
+        await self.client.close()

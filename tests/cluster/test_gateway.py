@@ -1,0 +1,128 @@
+"""The provider gateway against the sandbox: limits honoured, retries, pause on 429, circuit breaker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from cluster.gateway import GatewayPool, ProviderGateway
+from config import ProviderSettings
+from providers.base import ErrorClass, Outcome, RateLimit
+from providers.http import HttpClient
+from providers.registry import endpoint_for, get_provider
+from providers.sandbox.app import DEFAULT_SANDBOX_KEY
+from providers.sandbox.server import SandboxServer
+from providers.sandbox.world import World
+from tests.support.sandbox import knobs
+
+NAME = "millionverifier"
+
+
+def _emails(world: World, n: int) -> list[str]:
+    return [p.work_email for d in world.sample_domains(n) for p in world.people(d)[:1]][:n]
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[HttpClient]:
+    async with HttpClient(max_connections=100, default_timeout_s=10) as client:
+        yield client
+
+
+def _gateway(
+    sandbox: SandboxServer, http: HttpClient, limit: RateLimit, **options: object
+) -> ProviderGateway:
+    settings = ProviderSettings.for_sandbox(sandbox.url, DEFAULT_SANDBOX_KEY)
+    provider = get_provider(NAME)
+    return ProviderGateway(provider, endpoint_for(provider, settings), limit, client=http, **options)  # type: ignore[arg-type]
+
+
+async def test_paced_at_the_providers_limit_no_429(
+    sandbox: SandboxServer, world: World, http: HttpClient
+) -> None:
+    gateway = _gateway(sandbox, http, RateLimit(rate=10, concurrency=8))
+    emails = _emails(world, 35)
+    sandbox.reset()
+    with knobs(sandbox, NAME, rate_per_second=10, burst=10, latency_ms=20):
+        started = time.monotonic()
+        results = await gateway.call_many([("verify", {"email": e}) for e in emails])
+        elapsed = time.monotonic() - started
+    assert all(r.outcome in (Outcome.FOUND, Outcome.NOT_FOUND) for r in results)
+    assert sandbox.stats()[NAME]["rate_limited"] == 0
+    assert 2.0 <= elapsed < 6.0, elapsed  # 35 calls at 10/s with a burst of 10
+    assert gateway.stats.retries == 0
+
+
+async def test_429s_are_retried_and_pause_the_gateway(
+    sandbox: SandboxServer, world: World, http: HttpClient
+) -> None:
+    # The gateway believes in 50/s; the provider allows 5/s: it must back off and still finish.
+    gateway = _gateway(sandbox, http, RateLimit(rate=50, concurrency=20), max_attempts=8)
+    emails = _emails(world, 12)
+    sandbox.reset()
+    with knobs(sandbox, NAME, rate_per_second=5, burst=5):
+        results = await gateway.call_many([("verify", {"email": e}) for e in emails])
+    assert all(r.outcome in (Outcome.FOUND, Outcome.NOT_FOUND) for r in results), [
+        r.error_class for r in results
+    ]
+    assert sandbox.stats()[NAME]["rate_limited"] > 0
+    assert gateway.stats.rate_limited == sandbox.stats()[NAME]["rate_limited"]
+    assert gateway.stats.retries >= gateway.stats.rate_limited
+
+
+async def test_server_errors_are_retried(sandbox: SandboxServer, world: World, http: HttpClient) -> None:
+    gateway = _gateway(sandbox, http, RateLimit(rate=100, concurrency=10), max_attempts=10, max_backoff_s=0.2)
+    with knobs(sandbox, NAME, error_rate=0.5):
+        results = await gateway.call_many([("verify", {"email": e}) for e in _emails(world, 10)])
+    assert all(r.outcome in (Outcome.FOUND, Outcome.NOT_FOUND) for r in results)
+    assert (
+        gateway.stats.errors["server_error"] > 0
+        and gateway.stats.retries >= gateway.stats.errors["server_error"]
+    )
+
+
+async def test_final_failures_are_not_retried_and_the_circuit_opens(
+    sandbox: SandboxServer, http: HttpClient
+) -> None:
+    gateway = _gateway(
+        sandbox,
+        http,
+        RateLimit(rate=100, concurrency=1),
+        max_attempts=3,
+        circuit_threshold=4,
+        max_backoff_s=0.1,
+    )
+    with knobs(sandbox, NAME, error_rate=1.0):
+        first = await gateway.call("verify", {"email": "a@b.co"})
+        assert first.outcome is Outcome.RETRYABLE and gateway.stats.attempts == 3
+        second = await gateway.call("verify", {"email": "a@b.co"})
+    assert second.outcome is Outcome.FAILED and second.message is not None and "circuit" in second.message
+    assert gateway.stats.circuit_opened == 1 and gateway.health()["circuit_open"] is True
+    bad_key = ProviderSettings.for_sandbox(sandbox.url, "wrong-key")
+    provider = get_provider(NAME)
+    wrong = ProviderGateway(provider, endpoint_for(provider, bad_key), RateLimit(rate=100), client=http)
+    result = await wrong.call("verify", {"email": "a@b.co"})
+    assert result.error_class is ErrorClass.BAD_KEY and wrong.stats.attempts == 1
+
+
+async def test_skips_cost_no_request(sandbox: SandboxServer, http: HttpClient) -> None:
+    gateway = _gateway(sandbox, http, RateLimit(rate=1, concurrency=1))
+    results = await asyncio.wait_for(gateway.call_many([("verify", {}) for _ in range(20)]), timeout=2)
+    assert {r.outcome for r in results} == {Outcome.SKIPPED} and gateway.stats.attempts == 0
+    unknown = await gateway.call("no_such_action", {})
+    assert unknown.outcome is Outcome.FAILED
+
+
+async def test_pool_routes_by_provider_and_reports_health(
+    sandbox: SandboxServer, world: World, http: HttpClient
+) -> None:
+    pool = GatewayPool(ProviderSettings.for_sandbox(sandbox.url, DEFAULT_SANDBOX_KEY), client=http)
+    result = await pool.call(NAME, "verify", {"email": _emails(world, 1)[0]})
+    assert result.outcome in (Outcome.FOUND, Outcome.NOT_FOUND) and result.http_status == 200
+    assert (await pool.call("nope", "verify", {})).outcome is Outcome.FAILED
+    health = pool.health()[NAME]
+    assert (
+        health["calls"] == 1 and health["has_key"] is True and health["base_url"].endswith("/millionverifier")
+    )
