@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
 from api.errors import BodySizeLimit, install_error_handlers
-from api.routers import auth, blueprints, companies, steps, submissions, users
+from api.routers import auth, blueprints, companies, execute, steps, submissions, users
 from api.routers.super_admin import router as super_admin_router
 from config import Settings
 from store.engine import build_engine, resolve_database_url
@@ -27,8 +27,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         )
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         yield
+        gateways = getattr(application.state, "gateways", None)
+        if gateways is not None:
+            await gateways.close()
         if owns_engine:
             engine.dispose()
 
@@ -54,7 +57,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             return JSONResponse({"status": "unhealthy"}, status_code=503)
         return JSONResponse({"status": "healthy"})
 
-    for module in (auth, blueprints, companies, steps, users, submissions):
+    for module in (auth, blueprints, companies, steps, users, submissions, execute):
         app.include_router(module.router)
     app.include_router(super_admin_router)
     return app

@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from api.auth.context import AuthContext, SuperAdminContext, bearer_token, resolve_super_admin, resolve_tenant
+from cluster.gateway import GatewayPool
 from config import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="Tenant JWT, tenant API token or super-admin credential.")
@@ -49,3 +50,16 @@ def _super_admin(
 
 Tenant = Annotated[AuthContext, Depends(_tenant)]
 SuperAdmin = Annotated[SuperAdminContext, Depends(_super_admin)]
+
+
+def _gateways(request: Request) -> GatewayPool:
+    """The app's provider gateways, created on first use inside the serving event loop."""
+    pool: GatewayPool | None = getattr(request.app.state, "gateways", None)
+    if pool is None:
+        settings: Settings = request.app.state.settings
+        pool = GatewayPool(settings.providers)
+        request.app.state.gateways = pool
+    return pool
+
+
+GatewayCaller = Annotated[GatewayPool, Depends(_gateways)]

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from api.app import create_app
-from config import ApiSettings, AuthSettings, DatabaseSettings, Settings
+from config import ApiSettings, AuthSettings, DatabaseSettings, ProviderSettings, Settings
 from migrations.runner import upgrade
 from providers.sandbox.server import SandboxServer
 from providers.sandbox.world import World
@@ -50,13 +50,14 @@ def scratch_database(server_admin_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(scratch_database: str) -> Settings:
-    """Test settings with explicit secrets, whatever the environment holds."""
+def settings(scratch_database: str, sandbox: SandboxServer) -> Settings:
+    """Test settings with explicit secrets, whatever the environment holds; providers are the sandbox."""
     return Settings(
         dex_env="test",
         database=DatabaseSettings(database_url=SecretStr(scratch_database)),
         auth=AuthSettings(**{k: SecretStr(v) for k, v in TEST_SECRETS.items()}),
         api=ApiSettings(max_request_bytes=256 * 1024),
+        providers=ProviderSettings.for_sandbox(sandbox.url, sandbox.api_key),
     )
 
 

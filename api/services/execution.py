@@ -1,0 +1,73 @@
+"""Running single operations for the API: resolve, run through the gateways, record the history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Engine
+
+from api.auth.context import AuthContext
+from api.errors import ApiError
+from config import Settings
+from operations.history import history_rows
+from operations.registry import all_operations, get_operation, provider_order
+from operations.runtime import OpResult, ProviderCaller, run_operation
+from operations.spec import OperationSpec
+from store.repositories import companies
+from store.repositories.operation_history import insert_operation_history
+
+
+def resolve_operation(operation_id: str, entity_type: str | None) -> OperationSpec:
+    """Return the operation, or a 422 naming the field that is wrong."""
+    spec = get_operation(operation_id)
+    if spec is None:
+        detail = {"field": "operation_id", "message": f"unknown operation {operation_id!r}"}
+        raise ApiError(422, f"Unknown operation: {operation_id}", details=[detail])
+    if entity_type is not None and entity_type != spec.entity_type:
+        message = f"{operation_id} runs on a {spec.entity_type}, not a {entity_type}"
+        raise ApiError(422, message, details=[{"field": "entity_type", "message": message}])
+    return spec
+
+
+def check_company(engine: Engine, org_id: UUID, company_id: UUID) -> None:
+    """Refuse a company outside the caller's org (404, as for any row of another tenant)."""
+    with engine.connect() as conn:
+        if not companies.company_in_org(conn=conn, company_id=company_id, org_id=org_id):
+            raise ApiError(404, "company not found")
+
+
+async def run(
+    spec: OperationSpec,
+    context: Mapping[str, Any],
+    options: Mapping[str, Any],
+    *,
+    caller: ProviderCaller,
+    settings: Settings,
+) -> OpResult:
+    """Run spec through the caller with the configured provider order."""
+    order = provider_order(spec, settings.providers.operation_provider_order)
+    return await run_operation(spec, context, caller=caller, params=options, provider_order=order)
+
+
+def record(
+    engine: Engine, result: OpResult, ctx: AuthContext, company_id: UUID | None, context: Mapping[str, Any]
+) -> None:
+    """Write the run and its attempts in one transaction."""
+    run_row, attempt_rows = history_rows(
+        result,
+        org_id=ctx.org_id,
+        company_id=company_id,
+        input_payload=dict(context),
+        user_id=ctx.user_id,
+        role=ctx.role,
+        auth_method=ctx.auth_method,
+    )
+    with engine.begin() as conn:
+        insert_operation_history(conn=conn, runs=[run_row], attempts=attempt_rows)
+
+
+def catalogue(entity_type: str | None) -> list[dict[str, Any]]:
+    """Describe every operation (optionally of one entity type)."""
+    return [s.describe() for s in all_operations().values() if entity_type in (None, s.entity_type)]

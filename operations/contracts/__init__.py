@@ -1,0 +1,1 @@
+"""Output contracts: one pydantic model per operation, validated once, at the operation's boundary."""

@@ -1,0 +1,97 @@
+"""What an operation declares: id, inputs, output contract, providers, policy, fan-out list, parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from operations.runtime import OperationRun, Outcome
+
+EntityType = Literal["company", "person"]
+Policy = Literal["first_success", "merge_accumulate", "accumulate", "fixed_sequence"]
+
+
+class OperationStatus(StrEnum):
+    """How an operation ended (the `status` of /api/v1/execute and of operation_runs)."""
+
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+    VERIFIED = "verified"  # person.contact.verify_email only
+    SKIPPED = "skipped"  # every provider was skipped (no key, not applicable)
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """One required input: any of `names` satisfies it (`a|b` in missing_inputs)."""
+
+    names: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return "|".join(self.names)
+
+
+def need(*names: str) -> Need:
+    """Declare a required input satisfied by any of names."""
+    return Need(tuple(names))
+
+
+@dataclass(frozen=True, slots=True)
+class FanOut:
+    """The list in the output that a `fan_out` step turns into child runs, and what each child is."""
+
+    field: str
+    entity_type: EntityType
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    """A registered operation; `run` holds its logic, everything else is data a program can read."""
+
+    id: str
+    description: str
+    output: type[BaseModel]
+    run: Callable[[OperationRun], Awaitable[Outcome]]
+    requires: tuple[Need, ...] = ()
+    optional: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    policy: Policy = "first_success"
+    fan_out: FanOut | None = None
+    params: tuple[str, ...] = ()  # step_config keys the operation reads
+    order_configurable: bool = False  # provider order may be overridden by configuration
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def entity_type(self) -> EntityType:
+        return "person" if self.id.startswith("person.") else "company"
+
+    @property
+    def produces(self) -> tuple[str, ...]:
+        """The output fields a later step can read from the context."""
+        return tuple(self.output.model_fields)
+
+    def describe(self) -> dict[str, Any]:
+        """Return the registry entry as JSON-ready data (POST /api/operations/list)."""
+        return {
+            "operation_id": self.id,
+            "entity_type": self.entity_type,
+            "description": self.description,
+            "inputs": {
+                "required": [list(n.names) for n in self.requires],
+                "optional": list(self.optional),
+                "params": list(self.params),
+            },
+            "outputs": list(self.produces),
+            "output_schema": self.output.model_json_schema(),
+            "providers": list(self.providers),
+            "policy": self.policy,
+            "fan_out": None
+            if self.fan_out is None
+            else {"field": self.fan_out.field, "entity_type": self.fan_out.entity_type},
+        }
