@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 
+# Poll and result-fetch answers that say "ask again" rather than "the job is over".
+_TRANSIENT = frozenset(
+    {ErrorClass.RATE_LIMITED, ErrorClass.SERVER_ERROR, ErrorClass.TIMEOUT, ErrorClass.CONNECTION}
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
@@ -177,24 +182,37 @@ async def _polled(
         except Exception as exc:
             return _parser_crash(action, poll, exc)
         if isinstance(answer, ProviderResult) and answer.is_retryable:
+            if answer.error_class not in _TRANSIENT:
+                return answer  # the job itself ended badly (e.g. aborted): polling on cannot help
             # A throttled or failed *poll* does not end the job: wait as told, then poll again.
             wait = max(action.poll_interval_s, answer.retry_after_s or 0.0)
             continue
         if isinstance(answer, Ready):
-            return await _fetch_result(action, answer, endpoint, client)
+            return await _fetch_result(action, answer, endpoint, client, sleep, deadline)
         state = answer
     return state
 
 
 async def _fetch_result(
-    action: PolledAction, ready: Ready, endpoint: Endpoint, client: HttpClient
+    action: PolledAction, ready: Ready, endpoint: Endpoint, client: HttpClient, sleep: Sleep, deadline: float
 ) -> ProviderResult:
+    """Fetch a finished job's result, retrying transient failures until the deadline.
+
+    The job is done and paid for: giving up here would make the gateway start (and pay for) a new one.
+    """
     if action.build_result is None or action.parse_result is None:
         raise TypeError(f"{action.provider}.{action.name} answered Ready but has no result step")
-    response = await _send(client, endpoint, action.build_result(ready.job_id, endpoint.credentials))
-    if isinstance(response, TransportError):
-        return _transport_failure(action, response)
-    try:
-        return action.parse_result(response, ready.job_id)
-    except Exception as exc:
-        return _parser_crash(action, response, exc)
+    while True:
+        response = await _send(client, endpoint, action.build_result(ready.job_id, endpoint.credentials))
+        if isinstance(response, TransportError):
+            outcome = _transport_failure(action, response)
+        else:
+            try:
+                outcome = action.parse_result(response, ready.job_id)
+            except Exception as exc:
+                return _parser_crash(action, response, exc)
+        transient = outcome.is_retryable and (outcome.error_class in _TRANSIENT)
+        wait = max(action.poll_interval_s, outcome.retry_after_s or 0.0)
+        if not transient or time.monotonic() + wait > deadline:
+            return outcome
+        await sleep(wait)
