@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -44,10 +45,24 @@ def need(*names: str) -> Need:
 
 @dataclass(frozen=True, slots=True)
 class FanOut:
-    """The list in the output that a `fan_out` step turns into child runs, and what each child is."""
+    """The list in the output that a `fan_out` step turns into child runs, and what each child is.
+
+    `rename` maps an item's keys to the canonical context names a child's later steps read
+    (a competitor's `domain` becomes the child's `company_domain`).
+    """
 
     field: str
     entity_type: EntityType
+    rename: Mapping[str, str] = dataclass_field(default_factory=dict)
+
+    def child_input(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """Return an item's non-null fields under canonical names (an item's own canonical key wins)."""
+        child = {k: v for k, v in item.items() if v is not None and k not in self.rename}
+        for raw, canonical in self.rename.items():
+            value = item.get(raw)
+            if value is not None and child.get(canonical) is None:
+                child[canonical] = value
+        return child
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,7 @@ class OperationSpec:
     fan_out: FanOut | None = None
     params: tuple[str, ...] = ()  # step_config keys the operation reads
     order_configurable: bool = False  # provider order may be overridden by configuration
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = dataclass_field(default_factory=dict)
 
     @property
     def entity_type(self) -> EntityType:
@@ -93,5 +108,9 @@ class OperationSpec:
             "policy": self.policy,
             "fan_out": None
             if self.fan_out is None
-            else {"field": self.fan_out.field, "entity_type": self.fan_out.entity_type},
+            else {
+                "field": self.fan_out.field,
+                "entity_type": self.fan_out.entity_type,
+                "rename": dict(self.fan_out.rename),
+            },
         }
