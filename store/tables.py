@@ -188,6 +188,8 @@ blueprints = Table(
     Column("is_active", Boolean, nullable=False, server_default=text("true")),
     # Bumped on every update; submissions and runs record the version they snapshot.
     Column("version", Integer, nullable=False, server_default=text("1")),
+    # The fields each submitted entity brings (validation checks steps against them); null = unstated.
+    Column("entity_inputs", JSONB),
     Column("created_by_user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")),
     *_timestamps(),
     UniqueConstraint("org_id", "name", name="uq_blueprints_org_name"),
@@ -259,6 +261,14 @@ pipeline_runs = Table(
     Column("parent_pipeline_run_id", UUID(as_uuid=True)),
     Column("entity_index", Integer, nullable=False, server_default=text("0")),
     Column("entity_type", Text, nullable=False, server_default=text("'company'")),
+    Column("depth", Integer, nullable=False, server_default=text("0")),
+    # The fan-out step of the parent that created this run; the run starts at the step after it.
+    Column("parent_step_position", Integer),
+    Column("start_position", Integer, nullable=False, server_default=text("1")),
+    # The cumulative context after the last finished step (what a resumed run starts from).
+    Column("context", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # The entity this run's context was stored as, once it finished.
+    Column("entity_id", UUID(as_uuid=True)),
     Column("blueprint_snapshot", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("blueprint_version", Integer, nullable=False, server_default=text("1")),
     Column("status", Text, nullable=False, server_default=text("'queued'")),
@@ -291,6 +301,12 @@ pipeline_runs = Table(
     UniqueConstraint("org_id", "id", name="uq_pipeline_runs_org_id_id"),
     Index("ix_pipeline_runs_org_id", "org_id"),
     Index("ix_pipeline_runs_submission_status", "submission_id", "status"),
+    Index(
+        "ix_pipeline_runs_submission_roots",
+        "submission_id",
+        "entity_index",
+        postgresql_where=text("parent_pipeline_run_id IS NULL"),
+    ),
     Index("ix_pipeline_runs_parent", "parent_pipeline_run_id"),
 )
 
@@ -306,6 +322,9 @@ step_results = Table(
     Column("step_position", Integer, nullable=False),
     Column("operation_id", Text),
     Column("status", Text, nullable=False, server_default=text("'queued'")),
+    Column("skip_reason", Text),
+    Column("operation_run_id", UUID(as_uuid=True)),
+    Column("cost_usd", Numeric(12, 6), nullable=False, server_default=text("0")),
     Column("input_payload", JSONB),
     Column("output_payload", JSONB),
     Column("error_message", Text),
@@ -351,6 +370,7 @@ operation_runs = Table(
     Column("output_payload", JSONB),
     Column("error", JSONB),
     Column("provider_order_used", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("submission_id", UUID(as_uuid=True)),
     Column("pipeline_run_id", UUID(as_uuid=True)),
     Column("step_position", Integer),
     Column("duration_ms", Integer),
@@ -360,6 +380,7 @@ operation_runs = Table(
     CheckConstraint(_in("entity_type", ENTITY_TYPES), name="entity_type"),
     Index("ix_operation_runs_org_created", "org_id", "created_at"),
     Index("ix_operation_runs_pipeline_run", "pipeline_run_id"),
+    Index("ix_operation_runs_submission", "submission_id"),
 )
 
 operation_attempts = Table(
@@ -425,7 +446,13 @@ company_entities = _entity_table(
     Column("description", Text),
     Column("enrichment_confidence", Numeric(5, 4)),
     indexes=(
-        Index("ix_company_entities_org_domain", "org_id", "canonical_domain"),
+        Index(
+            "ux_company_entities_org_domain",
+            "org_id",
+            "canonical_domain",
+            unique=True,
+            postgresql_where=text("canonical_domain IS NOT NULL"),
+        ),
         Index("ix_company_entities_org_linkedin", "org_id", "linkedin_url"),
         Index("ix_company_entities_org_updated", "org_id", "updated_at"),
     ),
@@ -446,7 +473,13 @@ person_entities = _entity_table(
     Column("phone_e164", Text),
     Column("contact_confidence", Numeric(5, 4)),
     indexes=(
-        Index("ix_person_entities_org_linkedin", "org_id", "linkedin_url"),
+        Index(
+            "ux_person_entities_org_linkedin",
+            "org_id",
+            "linkedin_url",
+            unique=True,
+            postgresql_where=text("linkedin_url IS NOT NULL"),
+        ),
         Index("ix_person_entities_org_email", "org_id", "work_email"),
         Index("ix_person_entities_org_updated", "org_id", "updated_at"),
     ),
