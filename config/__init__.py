@@ -3,6 +3,7 @@
 from config.settings import (
     ApiSettings,
     AuthSettings,
+    ClusterSettings,
     DatabaseSettings,
     Environment,
     ProviderSettings,
@@ -13,6 +14,7 @@ from config.settings import (
 __all__ = [
     "ApiSettings",
     "AuthSettings",
+    "ClusterSettings",
     "DatabaseSettings",
     "Environment",
     "ProviderSettings",

@@ -190,6 +190,23 @@ class ProviderSettings(BaseSettings):
         return default
 
 
+class ClusterSettings(BaseSettings):
+    """The Ray cluster: where it is, and how work is cut into chunks."""
+
+    model_config = _ENV_CONFIG
+
+    ray_address: str | None = Field(
+        default=None, description="Join the Ray cluster at this address; unset starts a local one."
+    )
+    ray_num_cpus: int | None = Field(default=None, ge=1, description="CPUs of a local Ray (default: all).")
+    ray_dashboard_port: int = Field(default=8265, ge=1, le=65535, description="Local Ray dashboard port.")
+    chunk_size: int = Field(default=200, ge=1, le=10_000, description="Runs per chunk task.")
+    max_chunks_in_flight: int = Field(default=8, ge=1, le=1000, description="Chunk tasks running at once.")
+    chunk_max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Tries of a chunk whose worker dies before its runs fail."
+    )
+
+
 class Settings(BaseSettings):
     """The whole tree. Build it once (load_settings) and pass it down."""
 
@@ -203,6 +220,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     @model_validator(mode="after")
     def _secrets_are_safe(self) -> Settings:

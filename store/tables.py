@@ -230,6 +230,8 @@ submissions = Table(
     Column("company_id", UUID(as_uuid=True), nullable=False),
     Column("blueprint_id", UUID(as_uuid=True), nullable=False),
     Column("blueprint_version", Integer, nullable=False, server_default=text("1")),
+    # The blueprint (row and enabled steps) as it was when submitted; every run of the batch follows it.
+    Column("blueprint_snapshot", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("submitted_by_user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")),
     Column("source", Text),
     Column("input_payload", JSONB, nullable=False, server_default=text("'{}'::jsonb")),

@@ -1,0 +1,86 @@
+"""BatchingCaller: the ProviderCaller a chunk task uses — many entities' calls, few actor round trips.
+
+Every call is queued per provider; a flusher sends what has accumulated as one `call_batch` to the
+provider's gateway actor once per tick, so a chunk of hundreds of entities makes a handful of actor
+calls per step rather than one per entity. Several batches of one provider may be in flight at once,
+so a slow call only holds back its own batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from ray.actor import ActorHandle
+
+from providers.base import ErrorClass, Outcome, ProviderResult
+
+
+class BatchingCaller:
+    """Routes provider calls to gateway actors in batches."""
+
+    def __init__(
+        self, handles: Mapping[str, ActorHandle], *, tick_s: float = 0.005, max_batch: int = 200
+    ) -> None:
+        self._handles = dict(handles)
+        self._tick_s = tick_s
+        self._max_batch = max_batch
+        self._queues: dict[str, list[tuple[str, dict[str, Any], asyncio.Future[ProviderResult]]]] = (
+            defaultdict(list)
+        )
+        self._scheduled: set[str] = set()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self.actor_calls = 0
+        self.provider_calls = 0
+
+    async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
+        """Queue the call for provider's next batch and wait for its result."""
+        if provider not in self._handles:
+            return ProviderResult(
+                provider=provider,
+                action=action,
+                outcome=Outcome.FAILED,
+                error_class=ErrorClass.PROVIDER_ERROR,
+                message=f"no gateway for provider {provider!r}",
+            )
+        future: asyncio.Future[ProviderResult] = asyncio.get_running_loop().create_future()
+        self._queues[provider].append((action, dict(inputs), future))
+        self.provider_calls += 1
+        if provider not in self._scheduled:
+            self._scheduled.add(provider)
+            asyncio.get_running_loop().call_later(self._tick_s, self._flush, provider)
+        return await future
+
+    def _flush(self, provider: str) -> None:
+        self._scheduled.discard(provider)
+        queue = self._queues[provider]
+        while queue:
+            batch, queue[:] = queue[: self._max_batch], queue[self._max_batch :]
+            task = asyncio.ensure_future(self._send(provider, batch))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def _send(
+        self, provider: str, batch: list[tuple[str, dict[str, Any], asyncio.Future[ProviderResult]]]
+    ) -> None:
+        self.actor_calls += 1
+        try:
+            results = await self._handles[provider].call_batch.remote(
+                [(action, inputs) for action, inputs, _ in batch]
+            )
+        except Exception as exc:  # the actor died or the call was lost: each call fails, retryably
+            results = [
+                ProviderResult(
+                    provider=provider,
+                    action=action,
+                    outcome=Outcome.RETRYABLE,
+                    error_class=ErrorClass.CONNECTION,
+                    message=f"gateway unavailable: {type(exc).__name__}",
+                )
+                for action, _, _ in batch
+            ]
+        for (_, _, future), outcome in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(outcome)

@@ -1,0 +1,56 @@
+"""Ray start-up: join the cluster at RAY_ADDRESS, or start a local one with its dashboard."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import ray
+
+from config import ClusterSettings
+
+NAMESPACE = "dex"
+
+log = logging.getLogger(__name__)
+
+
+def connect(cluster: ClusterSettings) -> dict[str, Any]:
+    """Connect this process to Ray once; return where the dashboard is."""
+    if ray.is_initialized():
+        return _describe()
+    # Ray workers log to files; the driver stays quiet unless something breaks.
+    os.environ.setdefault("RAY_DEDUP_LOGS", "1")
+    if cluster.ray_address:
+        ray.init(address=cluster.ray_address, namespace=NAMESPACE, log_to_driver=False)
+    else:
+        ray.init(
+            namespace=NAMESPACE,
+            num_cpus=cluster.ray_num_cpus,
+            include_dashboard=True,
+            dashboard_host="127.0.0.1",
+            dashboard_port=cluster.ray_dashboard_port,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    info = _describe()
+    log.info("connected to Ray (%s), dashboard %s", info["address"], info["dashboard_url"])
+    return info
+
+
+def _describe() -> dict[str, Any]:
+    context = ray.get_runtime_context()
+    dashboard = ray.worker.get_dashboard_url() if hasattr(ray, "worker") else None
+    return {
+        "address": context.gcs_address,
+        "dashboard_url": f"http://{dashboard}"
+        if dashboard and not dashboard.startswith("http")
+        else dashboard,
+        "namespace": context.namespace,
+    }
+
+
+def shutdown() -> None:
+    """Disconnect (and stop a local cluster this process started)."""
+    if ray.is_initialized():
+        ray.shutdown()
