@@ -29,7 +29,7 @@ from tenacity import (
 
 from config import ProviderSettings
 from providers.base import ErrorClass, Outcome, Provider, ProviderResult, RateLimit, Skip
-from providers.execute import Endpoint, execute
+from providers.execute import Endpoint, Sleep, execute
 from providers.http import HttpClient
 from providers.registry import all_providers, endpoint_for, rate_limit_for
 
@@ -89,6 +89,7 @@ class ProviderGateway:
         max_backoff_s: float = 30.0,
         circuit_threshold: int = 25,
         circuit_cooldown_s: float = 30.0,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.provider = provider
         self.endpoint = endpoint
@@ -98,6 +99,7 @@ class ProviderGateway:
         self.max_backoff_s = max_backoff_s
         self.circuit_threshold = circuit_threshold
         self.circuit_cooldown_s = circuit_cooldown_s
+        self.sleep = sleep  # how polled actions wait between polls (tests skip the wait)
         self.stats = GatewayStats()
         self._limiter = AsyncLimiter(limit.rate, limit.per_seconds)
         self._slots = asyncio.Semaphore(limit.concurrency)
@@ -170,7 +172,11 @@ class ProviderGateway:
                     self.stats.in_flight += 1
                     try:
                         result = await execute(
-                            self.provider.actions[action], inputs, endpoint=self.endpoint, client=self.client
+                            self.provider.actions[action],
+                            inputs,
+                            endpoint=self.endpoint,
+                            client=self.client,
+                            sleep=self.sleep,
                         )
                     finally:
                         self.stats.in_flight -= 1

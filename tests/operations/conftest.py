@@ -14,10 +14,16 @@ from operations.runtime import OpResult, ProviderCaller, run_operation
 from providers.sandbox.server import SandboxServer
 
 
+async def no_wait(_: float) -> None:
+    """Skip the wait between polls: the sandbox counts polls, not seconds."""
+
+
 @pytest.fixture
 async def pool(sandbox: SandboxServer) -> AsyncIterator[GatewayPool]:
-    """Rate-limited, retrying gateways to every sandboxed provider (short backoffs for tests)."""
-    gateways = GatewayPool(ProviderSettings.for_sandbox(sandbox.url, sandbox.api_key), max_backoff_s=0.5)
+    """Rate-limited, retrying gateways to every sandboxed provider (short backoffs, no poll waits)."""
+    gateways = GatewayPool(
+        ProviderSettings.for_sandbox(sandbox.url, sandbox.api_key), max_backoff_s=0.5, sleep=no_wait
+    )
     yield gateways
     await gateways.close()
 
