@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,10 +28,10 @@ class VerifyEmailOutput(Contract):
 
 
 class ResolveEmailOutput(Contract):
-    """person.contact.resolve_email."""
+    """person.contact.resolve_email; `verification` is None when no verifier answered."""
 
     email: str | None = None
-    source_provider: str | None = None
+    source_provider: Literal["leadmagic", "icypeas", "parallel"] | None = None
     verification: Verification | None = None
 
 
@@ -39,4 +39,4 @@ class ResolveMobileOutput(Contract):
     """person.contact.resolve_mobile_phone."""
 
     mobile_phone: str | None = None
-    source_provider: str | None = None
+    source_provider: Literal["leadmagic", "blitzapi"] | None = None
