@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from operations.inputs import Inputs
 from operations.spec import OperationSpec, OperationStatus
 from providers.base import Outcome as ProviderOutcome
-from providers.base import ProviderResult
+from providers.base import ErrorClass, ProviderResult
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +173,18 @@ class OperationRun:
         self.attempts: list[Attempt] = []
 
     async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
-        """Call provider.action through the caller and record the attempt."""
-        result = await self.caller.call(provider, action, inputs)
+        """Call provider.action through the caller and record the attempt (a caller error is a failed one)."""
+        try:
+            result = await self.caller.call(provider, action, inputs)
+        except Exception as exc:
+            log.warning("%s.%s raised in the caller: %r", provider, action, exc)
+            result = ProviderResult(
+                provider=provider,
+                action=action,
+                outcome=ProviderOutcome.FAILED,
+                error_class=ErrorClass.PROVIDER_ERROR,
+                message=f"{type(exc).__name__}: {exc}",
+            )
         self.attempts.append(Attempt.from_result(result))
         return result
 
