@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from operations.inputs import Inputs
 from operations.spec import OperationSpec, OperationStatus
-from providers.base import Outcome as ProviderOutcome
 from providers.base import ErrorClass, ProviderResult
+from providers.base import Outcome as ProviderOutcome
 
 log = logging.getLogger(__name__)
 
