@@ -15,6 +15,7 @@ from api.schemas.blueprints import (
     BlueprintUpdate,
 )
 from api.schemas.common import Envelope, IdRequest, Page, envelope, page_of
+from api.services import blueprints as blueprint_service
 from store.repositories import blueprints
 
 router = APIRouter(prefix="/api/blueprints", tags=["blueprints"])
@@ -25,13 +26,8 @@ def create(body: BlueprintCreate, ctx: Tenant, engine: DbEngine) -> dict[str, An
     """Create a blueprint with its ordered steps."""
     ctx.require_writer()
     with engine.begin() as conn:
-        row = blueprints.create_blueprint(
-            conn=conn,
-            org_id=ctx.org_id,
-            name=body.name,
-            description=body.description,
-            steps=[s.model_dump() for s in body.steps],
-            created_by_user_id=ctx.user_id,
+        row = blueprint_service.create_blueprint(
+            conn=conn, body=body, org_id=ctx.org_id, created_by_user_id=ctx.user_id
         )
     return envelope(row)
 
@@ -57,10 +53,6 @@ def get(body: IdRequest, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
 def update(body: BlueprintUpdate, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """Change a blueprint; `steps`, when given, replaces all steps atomically."""
     ctx.require_writer()
-    changes = body.model_dump(exclude_unset=True, exclude={"id", "steps"})
-    steps = None if body.steps is None else [s.model_dump() for s in body.steps]
     with engine.begin() as conn:
-        row = blueprints.update_blueprint(
-            conn=conn, blueprint_id=body.id, org_id=ctx.org_id, changes=changes, steps=steps
-        )
+        row = blueprint_service.update_blueprint(conn=conn, body=body, org_id=ctx.org_id)
     return envelope(row)

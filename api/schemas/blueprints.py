@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, StringConstraints
 
 from api.schemas.common import IdRequest, LongText, Name, PageRequest, RequestModel
 from blueprints.schema import StepList
+
+EntityInputs = Annotated[
+    list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]], Field(max_length=50)
+]
 
 
 class BlueprintCreate(RequestModel):
     name: Name
     description: LongText | None = None
+    entity_inputs: EntityInputs | None = Field(
+        default=None, description='Fields every submitted entity brings, e.g. ["company_domain"].'
+    )
     steps: StepList
 
 
@@ -26,6 +33,7 @@ class BlueprintUpdate(IdRequest):
     name: Name | None = None
     description: LongText | None = None
     is_active: bool | None = None
+    entity_inputs: EntityInputs | None = None
     steps: StepList | None = None
 
 
@@ -55,6 +63,7 @@ class BlueprintSummary(BaseModel):
     description: str | None
     is_active: bool
     version: int
+    entity_inputs: list[str] | None
     created_by_user_id: UUID | None
     created_at: datetime
     updated_at: datetime

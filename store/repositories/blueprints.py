@@ -40,6 +40,7 @@ def create_blueprint(
     description: str | None,
     steps: Sequence[dict[str, Any]],
     created_by_user_id: UUID | None,
+    entity_inputs: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Insert a blueprint and its steps; return it with `blueprint_steps`."""
     values = {
@@ -47,6 +48,7 @@ def create_blueprint(
         "name": name,
         "description": description,
         "created_by_user_id": created_by_user_id,
+        "entity_inputs": list(entity_inputs) if entity_inputs is not None else None,
     }
     with integrity_errors():
         row = dict(conn.execute(insert(blueprints).values(**values).returning(*blueprints.c)).one()._mapping)

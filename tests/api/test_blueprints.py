@@ -78,7 +78,11 @@ def test_failed_update_changes_nothing(api: ApiClient) -> None:
     token = world.tokens["org_admin"]
     api.ok("/api/blueprints/create", {"name": "taken", "steps": STEPS}, token)
     created = api.ok("/api/blueprints/create", {"name": "bp", "steps": STEPS}, token)
-    body = {"id": created["id"], "name": "taken", "steps": [{"position": 1, "operation_id": "x.y"}]}
+    body = {
+        "id": created["id"],
+        "name": "taken",
+        "steps": [{"position": 1, "operation_id": "person.contact.verify_email"}],
+    }
     assert api.post("/api/blueprints/update", body, token).status_code == 409
     assert api.ok("/api/blueprints/get", {"id": created["id"]}, token) == created
 
@@ -121,3 +125,66 @@ def test_super_admin_manages_blueprints_of_any_org(api: ApiClient) -> None:
         ).status_code
         == 404
     )
+
+
+def test_static_validation_names_the_step_and_the_problem(api: ApiClient) -> None:
+    world = make_tenant(api)
+    token = world.tokens["org_admin"]
+    cases = [
+        (
+            [{"position": 1, "operation_id": "company.enrich.nope"}],
+            "steps.0.operation_id",
+            "unknown operation",
+        ),
+        (
+            [
+                {"position": 1, "operation_id": "company.enrich.technographics"},
+                {"position": 2, "operation_id": "person.contact.resolve_email"},
+            ],
+            "steps.1.operation_id",
+            "first_name|last_name|full_name",
+        ),
+        (
+            [{"position": 1, "operation_id": "company.enrich.profile", "fan_out": True}],
+            "steps.0.fan_out",
+            "no list of entities",
+        ),
+        (
+            [
+                {
+                    "position": 1,
+                    "operation_id": "company.enrich.profile",
+                    "step_config": {"condition": {"field": "x", "op": "gt", "value": "many"}},
+                }
+            ],
+            "steps.0.step_config",
+            "must be a number",
+        ),
+    ]
+    for steps, field, text in cases:
+        response = api.post("/api/blueprints/create", {"name": "bad", "steps": steps}, token)
+        assert response.status_code == 422, response.text
+        details = response.json()["details"]
+        assert any(d["field"] == field and text in d["message"] for d in details), details
+    assert api.ok("/api/blueprints/list", {}, token)["items"] == []
+
+
+def test_entity_inputs_are_declared_checked_and_returned(api: ApiClient) -> None:
+    world = make_tenant(api)
+    token = world.tokens["org_admin"]
+    steps = [
+        {"position": 1, "operation_id": "person.search", "fan_out": True},
+        {"position": 2, "operation_id": "person.contact.resolve_email"},
+    ]
+    created = api.ok(
+        "/api/blueprints/create",
+        {"name": "outbound", "entity_inputs": ["company_domain"], "steps": steps},
+        token,
+    )
+    assert created["entity_inputs"] == ["company_domain"]
+    wrong = api.post("/api/blueprints/update", {"id": created["id"], "entity_inputs": ["email"]}, token)
+    assert wrong.status_code == 422 and "steps.0.operation_id" in {
+        d["field"] for d in wrong.json()["details"]
+    }
+    unchanged = api.ok("/api/blueprints/get", {"id": created["id"]}, token)
+    assert unchanged["entity_inputs"] == ["company_domain"] and unchanged["version"] == 1

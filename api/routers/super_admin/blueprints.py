@@ -15,6 +15,7 @@ from api.schemas.blueprints import (
     BlueprintUpdate,
 )
 from api.schemas.common import Envelope, IdRequest, Page, envelope, page_of
+from api.services import blueprints as blueprint_service
 from store.repositories import blueprints, orgs
 
 router = APIRouter(prefix="/blueprints", tags=["super-admin"])
@@ -25,13 +26,8 @@ def create(body: BlueprintCreateForOrg, _: SuperAdmin, engine: DbEngine) -> dict
     """Create a blueprint in an org."""
     with engine.begin() as conn:
         orgs.get_org(conn=conn, org_id=body.org_id)
-        row = blueprints.create_blueprint(
-            conn=conn,
-            org_id=body.org_id,
-            name=body.name,
-            description=body.description,
-            steps=[s.model_dump() for s in body.steps],
-            created_by_user_id=None,
+        row = blueprint_service.create_blueprint(
+            conn=conn, body=body, org_id=body.org_id, created_by_user_id=None
         )
     return envelope(row)
 
