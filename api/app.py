@@ -10,7 +10,18 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
 from api.errors import BodySizeLimit, install_error_handlers
-from api.routers import auth, blueprints, companies, execute, steps, submissions, users
+from api.routers import (
+    auth,
+    batch,
+    batch_submit,
+    blueprints,
+    companies,
+    entities,
+    execute,
+    steps,
+    submissions,
+    users,
+)
 from api.routers.super_admin import router as super_admin_router
 from config import Settings
 from store.engine import build_engine, resolve_database_url
@@ -57,7 +68,18 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             return JSONResponse({"status": "unhealthy"}, status_code=503)
         return JSONResponse({"status": "healthy"})
 
-    for module in (auth, blueprints, companies, steps, users, submissions, execute):
+    for module in (
+        auth,
+        blueprints,
+        companies,
+        steps,
+        users,
+        submissions,
+        execute,
+        batch_submit,
+        batch,
+        entities,
+    ):
         app.include_router(module.router)
     app.include_router(super_admin_router)
     return app

@@ -27,10 +27,10 @@ def _engine(request: Request) -> Engine:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DbEngine = Annotated[Engine, Depends(_engine)]
-_BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
 
 
-def _tenant(request: Request, _: _BearerDoc, engine: DbEngine, settings: SettingsDep) -> AuthContext:
+def _tenant(request: Request, _: BearerDoc, engine: DbEngine, settings: SettingsDep) -> AuthContext:
     token = bearer_token(request.headers.get("authorization"))
     return resolve_tenant(
         token,
@@ -42,7 +42,7 @@ def _tenant(request: Request, _: _BearerDoc, engine: DbEngine, settings: Setting
 
 
 def _super_admin(
-    request: Request, _: _BearerDoc, engine: DbEngine, settings: SettingsDep
+    request: Request, _: BearerDoc, engine: DbEngine, settings: SettingsDep
 ) -> SuperAdminContext:
     token = bearer_token(request.headers.get("authorization"))
     return resolve_super_admin(token, engine=engine, settings=settings)

@@ -11,22 +11,18 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import aiohttp
-from sqlalchemy.engine import make_url
 
 from api.services import auth as auth_service
 from api.services import tenancy
-from migrations.runner import upgrade
-from store.embedded import drop_database, ensure_database, start_embedded_postgres
-from store.engine import build_engine, libpq_url
+from benchmarks.scratch import scratch_database
+from store.engine import build_engine
 from store.repositories import orgs
 
 SECRETS = {
@@ -35,26 +31,6 @@ SECRETS = {
     "SUPER_ADMIN_API_KEY": "bench-super-admin-api-key-0123456789",
 }
 CONCURRENCY = 32
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """Yield a migrated, empty database on the configured (or an embedded) server; drop it after."""
-    with tempfile.TemporaryDirectory(prefix="dex-bench-") as tmp:
-        configured = os.environ.get("DATABASE_URL")
-        admin = (
-            libpq_url(configured)
-            if configured
-            else start_embedded_postgres(Path(tmp) / "pg", database="postgres")
-        )
-        name = f"dex_bench_{uuid4().hex[:8]}"
-        ensure_database(admin, name)
-        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-        try:
-            upgrade(url)
-            yield url
-        finally:
-            drop_database(admin, name)
 
 
 def seed_tenant(url: str) -> dict[str, str]:

@@ -27,7 +27,7 @@ def connect(cluster: ClusterSettings) -> dict[str, Any]:
         ray.init(
             namespace=NAMESPACE,
             num_cpus=cluster.ray_num_cpus,
-            include_dashboard=True,
+            include_dashboard=cluster.ray_include_dashboard,
             dashboard_host="127.0.0.1",
             dashboard_port=cluster.ray_dashboard_port,
             log_to_driver=False,

@@ -200,10 +200,17 @@ class ClusterSettings(BaseSettings):
     )
     ray_num_cpus: int | None = Field(default=None, ge=1, description="CPUs of a local Ray (default: all).")
     ray_dashboard_port: int = Field(default=8265, ge=1, le=65535, description="Local Ray dashboard port.")
+    ray_include_dashboard: bool = Field(default=True, description="Start the dashboard with a local Ray.")
     chunk_size: int = Field(default=200, ge=1, le=10_000, description="Runs per chunk task.")
     max_chunks_in_flight: int = Field(default=8, ge=1, le=1000, description="Chunk tasks running at once.")
     chunk_max_attempts: int = Field(
         default=3, ge=1, le=10, description="Tries of a chunk whose worker dies before its runs fail."
+    )
+    coordinator_linger_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="How long a finished coordinator stays to report, then exits.",
     )
 
 

@@ -19,6 +19,7 @@ def history_rows(
     auth_method: str | None = None,
     pipeline_run_id: UUID | None = None,
     step_position: int | None = None,
+    submission_id: UUID | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Return (run row, attempt rows) ready for a bulk insert."""
     run = {
@@ -36,6 +37,7 @@ def history_rows(
         "output_payload": result.output,
         "error": result.error,
         "provider_order_used": result.provider_order_used,
+        "submission_id": submission_id,
         "pipeline_run_id": pipeline_run_id,
         "step_position": step_position,
         "duration_ms": result.duration_ms,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
+from psycopg.types.json import set_json_dumps
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
@@ -33,8 +37,14 @@ def resolve_database_url(settings: Settings) -> str:
     return sqlalchemy_url(start_embedded_postgres(settings.dex_state_dir / "postgres"))
 
 
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+
+
 def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     """Create the engine for url (psycopg 3, pre-ping so a restarted server is survived)."""
+    # JSONB parameters are serialized by orjson: several times faster than the standard library.
+    set_json_dumps(_dumps)
     return create_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from api.app import create_app
-from config import ApiSettings, AuthSettings, DatabaseSettings, ProviderSettings, Settings
+from config import ApiSettings, AuthSettings, ClusterSettings, DatabaseSettings, ProviderSettings, Settings
 from migrations.runner import upgrade
 from providers.sandbox.server import SandboxServer
 from providers.sandbox.world import World
@@ -58,6 +58,9 @@ def settings(scratch_database: str, sandbox: SandboxServer) -> Settings:
         auth=AuthSettings(**{k: SecretStr(v) for k, v in TEST_SECRETS.items()}),
         api=ApiSettings(max_request_bytes=256 * 1024),
         providers=ProviderSettings.for_sandbox(sandbox.url, sandbox.api_key),
+        cluster=ClusterSettings(
+            ray_num_cpus=2, ray_include_dashboard=False, chunk_size=50, max_chunks_in_flight=4
+        ),
     )
 
 
@@ -101,3 +104,12 @@ def sandbox() -> Iterator[SandboxServer]:
 def world() -> World:
     """The same world the sandbox serves, to pick test subjects and check answers."""
     return World(seed=SEED, company_count=COMPANIES)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(settings: Settings) -> Iterator[dict[str, object]]:
+    """One local Ray cluster for the whole test session (started only when a test needs it)."""
+    from cluster.runtime import connect, shutdown
+
+    yield connect(settings.cluster)
+    shutdown()

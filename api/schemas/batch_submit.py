@@ -1,0 +1,42 @@
+"""/api/v1/batch/submit bodies."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Name, RequestModel
+
+MAX_ENTITIES = 100_000
+
+
+class EntityIn(RequestModel):
+    entity_type: Literal["company", "person"] | None = None
+    input: dict[str, Any] = Field(description='The entity\'s fields, e.g. {"company_domain": "acme.com"}.')
+
+
+class BatchSubmit(RequestModel):
+    blueprint_id: UUID
+    entities: list[EntityIn] = Field(min_length=1, max_length=MAX_ENTITIES)
+    org_id: UUID | None = Field(default=None, description="Super-admin only: the tenant org.")
+    company_id: UUID | None = Field(default=None, description="The tenant company the batch belongs to.")
+    source: Name | None = "api_v1_batch"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class SubmittedRun(BaseModel):
+    entity_index: int
+    entity_type: str
+    pipeline_run_id: UUID
+    pipeline_run_status: str
+
+
+class BatchSubmitted(BaseModel):
+    submission_id: UUID
+    status: str
+    run_count: int
+    pipeline_runs: list[SubmittedRun] | None = Field(
+        default=None, description="Per-entity runs (only for batches of at most 1,000 entities)."
+    )

@@ -1,0 +1,81 @@
+"""B2: the engine's entity-steps per second, as a ratio to a bare asyncio loop making the same HTTP calls.
+
+Providers are unlimited and answer at once, so what is measured is the engine itself: Ray chunk
+tasks, batched gateway actors, the operation runtime, and every PostgreSQL write (step results,
+operation history, run state, entities, timeline). The baseline is one process, one event loop,
+the same adapters and HTTP client, the same calls, writing nothing. Goal: ratio >= 0.8.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from benchmarks.engine_harness import bench_environment, run_batch
+from config import ClusterSettings, ProviderSettings
+from providers.execute import execute
+from providers.http import HttpClient
+from providers.registry import endpoint_for, get_provider
+from providers.sandbox.world import World
+
+SEED = 7
+COMPANIES = 20_000
+STEPS = [
+    {"position": 1, "operation_id": "company.enrich.technographics"},
+    {"position": 2, "operation_id": "company.research.check_vc_funding"},
+    {"position": 3, "operation_id": "company.research.find_similar_companies"},
+]
+# The provider action each step makes, with the inputs the operation sends.
+CALLS = [
+    ("leadmagic", "technographics"),
+    ("revenueinfra", "vc_funding"),
+    ("revenueinfra", "similar_companies"),
+]
+CONCURRENCY = 64
+
+
+async def _baseline(domains: list[str], providers: ProviderSettings) -> float:
+    """Entity-steps/s of one loop running each entity's three calls in order, CONCURRENCY entities at once."""
+    async with HttpClient(max_connections=CONCURRENCY * 2) as client:
+        endpoints = {name: endpoint_for(get_provider(name), providers) for name, _ in CALLS}
+        queue = list(domains)
+
+        async def worker() -> None:
+            while queue:
+                domain = queue.pop()
+                for provider, action in CALLS:
+                    await execute(
+                        get_provider(provider).actions[action],
+                        {"company_domain": domain},
+                        endpoint=endpoints[provider],
+                        client=client,
+                    )
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return len(domains) * len(CALLS) / (time.perf_counter() - started)
+
+
+def run(quick: bool) -> None:
+    """Print the engine's and the bare loop's entity-steps/s and their ratio."""
+    entities = 600 if quick else 6_000
+    world = World(seed=SEED, company_count=COMPANIES)
+    domains = world.sample_domains(entities, seed_offset=101)
+    cluster = ClusterSettings(ray_include_dashboard=False, chunk_size=200, max_chunks_in_flight=6)
+    # Unlimited on both sides: the gateways' declared limits are lifted too, so only the engine is measured.
+    unlimited = {name: {"rate_per_second": 100_000, "concurrency": 512} for name, _ in CALLS}
+    with bench_environment(
+        companies=COMPANIES, knobs={}, default_knobs={}, cluster=cluster, limits=unlimited
+    ) as bench:
+        baseline = asyncio.run(_baseline(domains, bench.settings.providers))
+        warm = run_batch(bench, STEPS, [{"company_domain": d} for d in domains[:100]], timeout_s=300)
+        outcome = run_batch(bench, STEPS, [{"company_domain": d} for d in domains], timeout_s=1800)
+        stats: dict[str, Any] = bench.sandbox.stats()
+    engine_rate = entities * len(STEPS) / outcome["makespan_s"]
+    served = sum(int(s["served"]) for s in stats.values())
+    print(f"{entities} company entities x {len(STEPS)} steps, unlimited zero-latency sandbox, 2 cores shared")
+    print(f"warm-up batch of 100: {warm['makespan_s']:.1f}s; measured: {outcome['status']} {outcome['runs']}")
+    print(f"{'bare asyncio loop (same calls, no writes)':<46} {baseline:>9.0f} entity-steps/s")
+    print(f"{'engine (Ray + gateways + PostgreSQL writes)':<46} {engine_rate:>9.0f} entity-steps/s")
+    print(f"ratio engine / bare loop: {engine_rate / baseline:.2f}   (sandbox answered {served} requests)")

@@ -1,0 +1,204 @@
+"""BatchCoordinator: one named, detached actor per submission that drives it to completion.
+
+It pages the submission's unfinished runs out of PostgreSQL, cuts them into chunks, keeps at most
+`max_chunks_in_flight` chunk tasks running (ray.wait), schedules the children each chunk reports as
+new chunks, retries a chunk whose worker died (its writes are idempotent), and when nothing is left
+derives the submission's status from its whole run tree. It holds only work in flight: killed and
+recreated, it picks up from what PostgreSQL says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import deque
+from typing import Any
+
+import ray
+from ray.actor import ActorHandle
+
+from cluster.actors import gateway_handles
+from cluster.chunk import ChunkJob, ChunkReport, engine_for, run_chunk
+from cluster.metrics import engine_metrics
+from cluster.plan import build_plan
+from cluster.runtime import NAMESPACE
+from cluster.sink import Scope
+from config import Settings
+from store.repositories import engine_runs
+from store.tables import submissions
+
+log = logging.getLogger(__name__)
+
+
+def coordinator_name(submission_id: uuid.UUID) -> str:
+    """Return the coordinator actor's name for a submission."""
+    return f"submission:{submission_id}"
+
+
+@ray.remote(num_cpus=0, max_concurrency=8, concurrency_groups={"admin": 2})  # type: ignore[call-overload]
+class BatchCoordinator:
+    """Schedules a submission's runs as chunk tasks until its whole tree is done."""
+
+    def __init__(self, submission_id: uuid.UUID, settings: Settings) -> None:
+        self.submission_id = submission_id
+        self.settings = settings
+        self.state = "starting"
+        self.counters: dict[str, float] = {
+            "chunks_done": 0, "chunks_retried": 0, "runs_succeeded": 0, "runs_failed": 0,
+            "children_scheduled": 0, "provider_calls": 0, "actor_calls": 0, "cost_usd": 0.0,
+        }  # fmt: skip
+        self.started = time.monotonic()
+        self.finished_status: str | None = None
+
+    async def run(self) -> str:
+        """Drive the submission to its end, linger a little to answer progress calls, then exit."""
+        try:
+            status = await self._run()
+        except Exception:
+            log.exception("coordinator of %s failed", self.submission_id)
+            self.state = "crashed"
+            raise
+        # A detached actor is a process: it must not outlive its submission for long.
+        await asyncio.sleep(self.settings.cluster.coordinator_linger_s)
+        ray.actor.exit_actor()
+        return status
+
+    async def _run(self) -> str:
+        settings = self.settings
+        engine = engine_for(settings)
+        with engine.begin() as conn:
+            row = conn.execute(submissions.select().where(submissions.c.id == self.submission_id)).one()
+            conn.execute(
+                submissions.update().where(submissions.c.id == self.submission_id).values(status="running")
+            )
+        snapshot = row.blueprint_snapshot or {}
+        steps = tuple(snapshot.get("steps", []))
+        plan = build_plan(steps, settings.providers.operation_provider_order)
+        handles = gateway_handles(plan.providers, settings.providers)
+        scope = Scope(row.org_id, row.company_id, row.id, row.blueprint_id, row.blueprint_version)
+        settings_ref = ray.put(settings)
+        cluster = settings.cluster
+        self.state = "running"
+        queue: deque[uuid.UUID] = deque()
+        attempts: dict[tuple[uuid.UUID, ...], int] = {}
+        in_flight: dict[Any, ChunkJob] = {}
+        page_size = cluster.chunk_size * cluster.max_chunks_in_flight * 2
+        cursor: tuple[int, uuid.UUID] | None = None
+        exhausted = False
+        while True:
+            # The runs that exist now are paged out of PostgreSQL, so a huge submission never sits in memory.
+            if not exhausted and len(queue) < page_size // 2:
+                page = await asyncio.to_thread(self._page, cursor, page_size)
+                queue.extend(run_id for run_id, _ in page)
+                exhausted = len(page) < page_size
+                cursor = (page[-1][1], page[-1][0]) if page else cursor
+            while queue and len(in_flight) < cluster.max_chunks_in_flight:
+                run_ids = self._take(queue, in_flight, cluster.chunk_size)
+                if run_ids:
+                    job = ChunkJob(scope=scope, run_ids=run_ids, steps=steps)
+                    in_flight[run_chunk.remote(job, settings_ref, handles)] = job
+            if not in_flight:
+                if queue or not exhausted:
+                    continue
+                # A last sweep: runs a lost chunk created but never reported.
+                leftover = await asyncio.to_thread(self._page, None, page_size)
+                if not leftover:
+                    break
+                queue.extend(run_id for run_id, _ in leftover)
+                continue
+            done, _ = ray.wait(list(in_flight), num_returns=1, timeout=0)
+            if not done:
+                await asyncio.sleep(0.02)
+                continue
+            for ref in done:
+                job = in_flight.pop(ref)
+                try:
+                    report: ChunkReport = await ref
+                except Exception as exc:  # the worker died or the task raised: replay the chunk
+                    tries = attempts.get(job.run_ids, 1)
+                    if tries >= cluster.chunk_max_attempts:
+                        log.error("chunk of %d runs failed %d times: %s", len(job.run_ids), tries, exc)
+                        await asyncio.to_thread(self._fail, job.run_ids, f"chunk failed {tries} times: {exc}")
+                    else:
+                        attempts[job.run_ids] = tries + 1
+                        self.counters["chunks_retried"] += 1
+                        in_flight[run_chunk.remote(job, settings_ref, handles)] = job
+                    continue
+                self._account(report)
+                # Children go first: depth-first keeps the tree's memory and latency small.
+                queue.extendleft(child for child, _ in reversed(report.children))
+        status = await asyncio.to_thread(self._finish)
+        self.finished_status = status
+        self.state = "finished"
+        return status
+
+    def _take(
+        self, queue: deque[uuid.UUID], in_flight: dict[Any, ChunkJob], size: int
+    ) -> tuple[uuid.UUID, ...]:
+        busy = {run_id for job in in_flight.values() for run_id in job.run_ids}
+        taken: list[uuid.UUID] = []
+        while queue and len(taken) < size:
+            run_id = queue.popleft()
+            if run_id not in busy and run_id not in taken:
+                taken.append(run_id)
+        return tuple(taken)
+
+    def _account(self, report: ChunkReport) -> None:
+        counters = self.counters
+        counters["chunks_done"] += 1
+        counters["runs_succeeded"] += report.succeeded
+        counters["runs_failed"] += report.failed
+        counters["children_scheduled"] += len(report.children)
+        counters["provider_calls"] += report.provider_calls
+        counters["actor_calls"] += report.actor_calls
+        counters["cost_usd"] += report.cost_usd
+        engine_metrics().runs_finished(report.succeeded, report.failed)
+
+    def _page(self, cursor: tuple[int, uuid.UUID] | None, limit: int) -> list[tuple[uuid.UUID, int]]:
+        with engine_for(self.settings).connect() as conn:
+            return engine_runs.pending_runs(
+                conn=conn,
+                submission_id=self.submission_id,
+                after=None if cursor == (-1, "") else cursor,
+                limit=limit,
+            )
+
+    def _fail(self, run_ids: tuple[uuid.UUID, ...], message: str) -> None:
+        with engine_for(self.settings).begin() as conn:
+            engine_runs.fail_runs(conn=conn, run_ids=run_ids, message=message)
+
+    def _finish(self) -> str:
+        with engine_for(self.settings).begin() as conn:
+            return engine_runs.sync_submission_status(conn=conn, submission_id=self.submission_id)
+
+    @ray.method(concurrency_group="admin")
+    def progress(self) -> dict[str, Any]:
+        """Return the coordinator's state and counters."""
+        return {
+            "submission_id": str(self.submission_id),
+            "state": self.state,
+            "status": self.finished_status,
+            "elapsed_s": round(time.monotonic() - self.started, 1),
+            **self.counters,
+        }
+
+
+def start_coordinator(submission_id: uuid.UUID, settings: Settings) -> ActorHandle:
+    """Get or create the submission's coordinator and start it (idempotent while it lives)."""
+    handle = BatchCoordinator.options(  # type: ignore[attr-defined]
+        name=coordinator_name(submission_id), namespace=NAMESPACE, lifetime="detached", get_if_exists=True
+    ).remote(submission_id, settings)
+    progress = ray.get(handle.progress.remote(), timeout=60)
+    if progress["state"] == "starting":
+        handle.run.remote()
+    return handle
+
+
+def find_coordinator(submission_id: uuid.UUID) -> ActorHandle | None:
+    """Return the live coordinator of a submission, if there is one."""
+    try:
+        return ray.get_actor(coordinator_name(submission_id), namespace=NAMESPACE)
+    except ValueError:
+        return None

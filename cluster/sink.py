@@ -1,0 +1,253 @@
+"""ResultSink: what a chunk produced, written to PostgreSQL in bulk — per step, and once at the end.
+
+After each step: step results, operation runs and attempts, and any children, in one transaction.
+A run's context is not rewritten per step: a replay rebuilds it from the stored operation outputs.
+At the end of the chunk: entity state (the runs' final contexts and the entities their fan-outs
+discovered, identity resolved against what is stored), timeline events under those same entity
+ids, and each run's final status and context, in one transaction. Every row is keyed so a replayed
+chunk rewrites the same rows and adds none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Engine
+
+from cluster import entities
+from cluster.execution import RunState, StepOutcome
+from cluster.plan import PlannedStep
+from cluster.timeline import discovery_events, step_event
+from operations.history import history_rows
+from store.repositories import engine_runs
+from store.repositories import entities as entity_store
+from store.repositories.operation_history import insert_operation_history
+
+ENTITY_TYPES: tuple[Literal["company"], Literal["person"]] = ("company", "person")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose work this is: the tenant, submission and blueprint every row of a chunk belongs to."""
+
+    org_id: uuid.UUID
+    company_id: uuid.UUID
+    submission_id: uuid.UUID
+    blueprint_id: uuid.UUID
+    blueprint_version: int
+
+
+def _declared_inputs(step: PlannedStep, context: dict[str, Any]) -> dict[str, Any]:
+    """The part of the context the operation declares it reads (the whole context is on the run)."""
+    names = (
+        {n for need in step.spec.requires for n in need.names}
+        | set(step.spec.optional)
+        | set(step.spec.params)
+    )
+    return {k: context[k] for k in names if context.get(k) is not None}
+
+
+class ResultSink:
+    """Turns step outcomes into rows and writes them in batches."""
+
+    def __init__(self, engine: Engine, scope: Scope) -> None:
+        self.engine = engine
+        self.scope = scope
+        self.rows_written = 0
+
+    def write_step(
+        self,
+        step: PlannedStep,
+        outcomes: Sequence[StepOutcome],
+        states: dict[uuid.UUID, RunState],
+    ) -> None:
+        """Write one step's outcomes (with its operation history) and the children it created."""
+        scope = self.scope
+        step_rows: list[dict[str, Any]] = []
+        run_rows: list[dict[str, Any]] = []
+        attempt_rows: list[dict[str, Any]] = []
+        child_rows: list[dict[str, Any]] = []
+        for outcome in outcomes:
+            step_rows.append(self._step_row(outcome))
+            if outcome.result is not None:
+                state = states[outcome.run_id]
+                run_row, attempts = history_rows(
+                    outcome.result,
+                    org_id=scope.org_id,
+                    company_id=scope.company_id,
+                    input_payload=_declared_inputs(step, outcome.input_context or state.context),
+                    pipeline_run_id=outcome.run_id,
+                    step_position=outcome.position,
+                    submission_id=scope.submission_id,
+                )
+                run_rows.append(run_row)
+                attempt_rows += attempts
+            parent = states.get(outcome.run_id)
+            for child in outcome.children:
+                assert parent is not None
+                child_rows.append(
+                    {
+                        "id": child.run_id,
+                        "org_id": scope.org_id,
+                        "company_id": scope.company_id,
+                        "submission_id": scope.submission_id,
+                        "blueprint_id": scope.blueprint_id,
+                        "blueprint_version": scope.blueprint_version,
+                        "parent_pipeline_run_id": outcome.run_id,
+                        "parent_step_position": outcome.position,
+                        "start_position": outcome.position + 1,
+                        "depth": parent.depth + 1,
+                        "entity_index": child.entity_index,
+                        "entity_type": child.entity_type,
+                        "context": child.context,
+                        "status": "queued",
+                    }
+                )
+        with self.engine.begin() as conn:
+            insert_operation_history(conn=conn, runs=run_rows, attempts=attempt_rows)
+            engine_runs.insert_children(conn=conn, rows=child_rows)
+            engine_runs.upsert_step_results(conn=conn, rows=step_rows)
+        self.rows_written += len(step_rows) + len(run_rows) + len(attempt_rows) + len(child_rows)
+
+    def write_skips(self, outcomes: Sequence[StepOutcome]) -> None:
+        """Write steps skipped without running (upstream failure, fan-out ends)."""
+        if outcomes:
+            with self.engine.begin() as conn:
+                engine_runs.upsert_step_results(conn=conn, rows=[self._step_row(o) for o in outcomes])
+            self.rows_written += len(outcomes)
+
+    def _step_row(self, outcome: StepOutcome) -> dict[str, Any]:
+        scope = self.scope
+        return {
+            "org_id": scope.org_id,
+            "company_id": scope.company_id,
+            "submission_id": scope.submission_id,
+            "pipeline_run_id": outcome.run_id,
+            "step_position": outcome.position,
+            "operation_id": outcome.operation_id,
+            "status": outcome.status,
+            "skip_reason": outcome.skip_reason,
+            "operation_run_id": outcome.result.run_id if outcome.result else None,
+            "cost_usd": outcome.cost_usd,
+            "input_payload": None,
+            "output_payload": outcome.output_payload(),
+            "error_message": outcome.error_message,
+            "error_details": (outcome.result.error if outcome.result else None),
+            "started_at": outcome.started_at,
+            "finished_at": outcome.finished_at,
+            "duration_ms": outcome.duration_ms,
+            "attempt": 1,
+        }
+
+    def finish(self, states: Sequence[RunState]) -> int:
+        """Store the entities of the chunk (runs and what they discovered), their timeline; end the runs.
+
+        Returns the number of entities written (created or changed).
+        """
+        scope = self.scope
+        subjects: list[tuple[uuid.UUID, str, dict[str, Any], str | None]] = []
+        for state in states:
+            last_op = next(
+                (o.operation_id for o in reversed(state.outcomes) if o.status == "succeeded"), None
+            )
+            subjects.append((state.run_id, state.entity_type, state.context, last_op))
+            for outcome in state.outcomes:
+                subjects += [
+                    (c.run_id, c.entity_type, c.context, outcome.operation_id) for c in outcome.children
+                ]
+        changed = 0
+        with self.engine.begin() as conn:
+            ids: dict[uuid.UUID, uuid.UUID] = {}
+            for entity_type in ENTITY_TYPES:
+                picked = [(run_id, ctx, op) for run_id, kind, ctx, op in subjects if kind == entity_type]
+                records = [
+                    (run_id, record, op)
+                    for run_id, ctx, op in picked
+                    if (record := entities.entity_record(entity_type, ctx)) is not None
+                ]
+                if not records:
+                    continue
+                resolved = entity_store.resolve_entity_ids(
+                    conn=conn,
+                    org_id=scope.org_id,
+                    entity_type=entity_type,
+                    records=[r for _, r, _ in records],
+                )
+                rows = []
+                for (run_id, record, op), entity_id in zip(records, resolved, strict=True):
+                    ids[run_id] = entity_id
+                    rows.append(
+                        {
+                            **record,
+                            "entity_id": entity_id,
+                            "company_id": scope.company_id,
+                            "last_operation_id": op,
+                            "last_run_id": run_id,
+                        }
+                    )
+                changes = entity_store.upsert_entities(
+                    conn=conn, org_id=scope.org_id, entity_type=entity_type, rows=rows
+                )
+                changed += sum(1 for c in changes if c.changed or c.created)
+            engine_runs.insert_timeline(conn=conn, rows=self._timeline(states, ids))
+            engine_runs.finish_runs(
+                conn=conn,
+                rows=[
+                    {
+                        "run_id": s.run_id,
+                        "status": s.status,
+                        "error_message": s.error_message,
+                        "entity_id": ids.get(s.run_id),
+                        "context": s.context,
+                    }
+                    for s in states
+                ],
+            )
+        return changed
+
+    def _timeline(self, states: Sequence[RunState], ids: dict[uuid.UUID, uuid.UUID]) -> list[dict[str, Any]]:
+        scope = self.scope
+        events: list[dict[str, Any]] = []
+        for state in states:
+            entity_id = ids.get(state.run_id)
+            if entity_id is None:
+                continue
+            for outcome in state.outcomes:
+                events.append(
+                    step_event(
+                        run_id=state.run_id,
+                        submission_id=scope.submission_id,
+                        org_id=scope.org_id,
+                        company_id=scope.company_id,
+                        entity_type=state.entity_type,
+                        entity_id=entity_id,
+                        position=outcome.position,
+                        operation_id=outcome.operation_id,
+                        step_status=outcome.status,
+                        skip_reason=outcome.skip_reason,
+                        result=outcome.result,
+                        duration_ms=outcome.duration_ms,
+                    )
+                )
+                if outcome.fan_out_type is not None:
+                    events += discovery_events(
+                        run_id=state.run_id,
+                        submission_id=scope.submission_id,
+                        org_id=scope.org_id,
+                        company_id=scope.company_id,
+                        parent_type=state.entity_type,
+                        parent_entity_id=entity_id,
+                        position=outcome.position,
+                        operation_id=outcome.operation_id,
+                        child_type=outcome.fan_out_type,
+                        child_entities=[
+                            (c.run_id, ids[c.run_id], list(c.context))
+                            for c in outcome.children
+                            if c.run_id in ids
+                        ],
+                        skipped_duplicates=outcome.skipped_duplicates,
+                    )
+        return events
