@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import ray
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from api.auth.context import AuthContext, SuperAdminContext, bearer_token, resolve_super_admin, resolve_tenant
+from cluster.caller import ClusterGatewayCaller
 from cluster.gateway import GatewayPool
 from config import Settings
+from operations.runtime import ProviderCaller
 
 _bearer = HTTPBearer(auto_error=False, description="Tenant JWT, tenant API token or super-admin credential.")
 
@@ -52,14 +55,20 @@ Tenant = Annotated[AuthContext, Depends(_tenant)]
 SuperAdmin = Annotated[SuperAdminContext, Depends(_super_admin)]
 
 
-def _gateways(request: Request) -> GatewayPool:
-    """The app's provider gateways, created on first use inside the serving event loop."""
-    pool: GatewayPool | None = getattr(request.app.state, "gateways", None)
+def _gateways(request: Request) -> ProviderCaller:
+    """The provider layer: the cluster's gateway actors when Ray is up, else in-process gateways."""
+    state = request.app.state
+    settings: Settings = state.settings
+    if ray.is_initialized():
+        caller: ClusterGatewayCaller | None = getattr(state, "cluster_gateways", None)
+        if caller is None:
+            caller = state.cluster_gateways = ClusterGatewayCaller(settings.providers)
+        return caller
+    pool: GatewayPool | None = getattr(state, "gateways", None)
     if pool is None:
-        settings: Settings = request.app.state.settings
-        pool = GatewayPool(settings.providers)
-        request.app.state.gateways = pool
+        # Created on first use, inside the serving event loop (its HTTP client binds to it).
+        pool = state.gateways = GatewayPool(settings.providers)
     return pool
 
 
-GatewayCaller = Annotated[GatewayPool, Depends(_gateways)]
+GatewayCaller = Annotated[ProviderCaller, Depends(_gateways)]

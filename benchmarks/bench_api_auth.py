@@ -75,7 +75,7 @@ def served(url: str) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, **SECRETS, "DATABASE_URL": url, "DEX_ENV": "test"}
     dex = str(Path(sys.executable).parent / "dex")
-    args = [dex, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    args = [dex, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-cluster"]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -24,12 +24,23 @@ app.add_typer(db_app, name="db")
 app.add_typer(admin.app, name="admin")
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, *, cluster: bool = True) -> None:
     import uvicorn
 
     from api.app import create_app
 
     with open_database(settings, migrate=True) as db:
+        if cluster:
+            from cluster.launch import resume_unfinished
+            from cluster.runtime import connect
+
+            info = connect(settings.cluster)
+            typer.echo(
+                f"Ray cluster at {info['address']}; dashboard {info['dashboard_url'] or 'not started'}"
+            )
+            resumed = resume_unfinished(settings)
+            if resumed:
+                typer.echo(f"resumed {len(resumed)} unfinished submission(s)")
         application = create_app(settings, db.engine)
         typer.echo(f"API on http://{host}:{port}  (OpenAPI at /openapi.json, docs at /docs)")
         uvicorn.run(application, host=host, port=port, log_level="info")
@@ -40,10 +51,13 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default API_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default API_PORT).")] = None,
+    cluster: Annotated[
+        bool, typer.Option("--cluster/--no-cluster", help="Connect to Ray (RAY_ADDRESS, else a local one).")
+    ] = True,
 ) -> None:
-    """Start the API head node (migrating the database to the newest schema first)."""
+    """Start the API head node: migrate, join (or start) Ray, resume unfinished submissions, serve."""
     settings = settings_or_exit()
-    _serve(settings, host or settings.api.api_host, port or settings.api.api_port)
+    _serve(settings, host or settings.api.api_host, port or settings.api.api_port, cluster=cluster)
 
 
 @app.command()

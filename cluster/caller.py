@@ -15,7 +15,10 @@ from typing import Any
 
 from ray.actor import ActorHandle
 
+from cluster.actors import gateway_handles
+from config import ProviderSettings
 from providers.base import ErrorClass, Outcome, ProviderResult
+from providers.registry import all_providers
 
 
 class BatchingCaller:
@@ -24,7 +27,7 @@ class BatchingCaller:
     def __init__(
         self, handles: Mapping[str, ActorHandle], *, tick_s: float = 0.005, max_batch: int = 200
     ) -> None:
-        self._handles = dict(handles)
+        self._handles: dict[str, ActorHandle] = dict(handles)
         self._tick_s = tick_s
         self._max_batch = max_batch
         self._queues: dict[str, list[tuple[str, dict[str, Any], asyncio.Future[ProviderResult]]]] = (
@@ -84,3 +87,22 @@ class BatchingCaller:
         for (_, _, future), outcome in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(outcome)
+
+
+class ClusterGatewayCaller:
+    """A ProviderCaller for the API process: the cluster's gateway actors, looked up on first use.
+
+    /api/v1/execute goes through the same named actors as the batch engine, so one operation run
+    from the API and a thousand from a batch share each provider's cluster-wide rate limit.
+    """
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self._settings = settings
+        self._inner = BatchingCaller({}, tick_s=0.001)
+
+    async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
+        """Route the call to the provider's gateway actor (creating it if needed)."""
+        if provider not in self._inner._handles and provider in all_providers():
+            handles = await asyncio.to_thread(gateway_handles, [provider], self._settings)
+            self._inner._handles.update(handles)
+        return await self._inner.call(provider, action, inputs)

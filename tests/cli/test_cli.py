@@ -63,7 +63,7 @@ def _free_port() -> int:
 def server(cli_env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
     proc = subprocess.Popen(
-        [DEX, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [DEX, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-cluster"],
         env=cli_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

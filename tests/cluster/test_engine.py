@@ -439,3 +439,17 @@ def test_a_killed_coordinator_is_resumed(
         assert submission_id in resume_unfinished(settings)
         assert wait_for(engine, submission_id) == "completed"
     _assert_whole(engine, submission_id, len(domains))
+
+
+def test_execute_shares_the_cluster_gateways(api: ApiClient, world: World, settings: Any) -> None:
+    from cluster.actors import gateway_handles, gateway_health
+
+    tenant = make_tenant(api)
+    handles = gateway_handles(["leadmagic"], settings.providers)
+    before = gateway_health(handles)["leadmagic"].get("calls", 0)
+    body = {
+        "operation_id": "company.enrich.technographics",
+        "input": {"company_domain": world.sample_domains(1)[0]},
+    }
+    assert api.ok("/api/v1/execute", body, tenant.api_token)["provider_attempts"]
+    assert gateway_health(handles)["leadmagic"]["calls"] == before + 1
