@@ -1,15 +1,21 @@
-"""Batch submission: validate every entity first, then write the submission and its root runs at once."""
+"""Batch submission: validate every entity first, then write the submission and its root runs at once.
+
+The same pieces serve a JSON batch, an uploaded file and `dex enrich`: `prepare` resolves the
+blueprint and its snapshot, `entity_problems` checks entities against what the blueprint needs,
+`open_submission` and `add_runs` write (COPY) in the caller's transaction, batch after batch.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from api.errors import ApiError
-from api.schemas.batch_submit import BatchSubmit, EntityIn
+from api.schemas.batch_submit import BatchSubmit
 from blueprints.schema import BlueprintStep
 from blueprints.validation import validate_steps
 from cluster.plan import snapshot_steps
@@ -24,90 +30,172 @@ RUN_COLUMNS = (
     "id", "org_id", "company_id", "submission_id", "blueprint_id", "blueprint_version", "entity_index",
     "entity_type", "context", "status", "depth", "start_position",
 )  # fmt: skip
+_PERSON_KEYS = frozenset({"linkedin_url", "email", "work_email", "full_name", "first_name"})
 
 
 def _present(value: Any) -> bool:
     return value not in (None, "", [], {})
 
 
-def entity_problems(steps: Sequence[BlueprintStep], entities: Sequence[EntityIn]) -> list[dict[str, str]]:
-    """Check every entity's fields against what the blueprint needs from it; name each bad row."""
-    registry = all_operations()
-    verdicts: dict[frozenset[str], list[str]] = {}
-    problems: list[dict[str, str]] = []
+@dataclass
+class Prepared:
+    """A blueprint ready to receive entities: its snapshot and a cache of input checks."""
+
+    org_id: uuid.UUID
+    company_id: uuid.UUID
+    blueprint: dict[str, Any]
+    steps: list[dict[str, Any]]
+    first_type: str
+    _verdicts: dict[frozenset[str], list[str]]
+
+    def problems_for(self, entity: dict[str, Any]) -> list[str]:
+        """Return why this entity's fields cannot run the blueprint (cached by the set of fields present)."""
+        keys = frozenset(k for k, v in entity.items() if _present(v))
+        if keys not in self._verdicts:
+            found = validate_steps(
+                [BlueprintStep.model_validate(s) for s in self.steps],
+                all_operations(),
+                entity_inputs=sorted(keys) or ["_nothing_"],
+            )
+            self._verdicts[keys] = [p.message for p in found]
+        return self._verdicts[keys]
+
+    def entity_type(self, entity: dict[str, Any], declared: str | None = None) -> str:
+        """Return the entity's type: as declared, else what its first step and fields imply."""
+        if declared:
+            return declared
+        present = {k for k, v in entity.items() if _present(v)}
+        # A person.* first step means person entities, unless it is person.search run for a company.
+        return "person" if self.first_type == "person" and _PERSON_KEYS & present else "company"
+
+
+def prepare(
+    conn: Connection, *, blueprint_id: uuid.UUID, org_id: uuid.UUID, company_id: uuid.UUID
+) -> Prepared:
+    """Resolve the tenant company and the blueprint (active, with enabled steps) for a submission."""
+    if not companies.company_in_org(conn=conn, company_id=company_id, org_id=org_id):
+        raise NotFoundError("company not found")
+    blueprint = blueprints.get_blueprint(conn=conn, blueprint_id=blueprint_id, org_id=org_id)
+    if not blueprint["is_active"]:
+        raise ApiError(
+            422, "blueprint is inactive", details=[{"field": "blueprint_id", "message": "inactive"}]
+        )
+    steps = snapshot_steps(blueprint)
+    if not steps:
+        detail = {"field": "blueprint_id", "message": "the blueprint has no enabled steps"}
+        raise ApiError(422, "blueprint has no enabled steps", details=[detail])
+    first_type = all_operations()[steps[0]["operation_id"]].entity_type
+    return Prepared(org_id, company_id, blueprint, steps, first_type, {})
+
+
+def entity_problems(prepared: Prepared, entities: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """Check every entity's fields against the blueprint; name each bad row by its index."""
+    problems = []
     for index, entity in enumerate(entities):
-        keys = frozenset(k for k, v in entity.input.items() if _present(v))
-        if keys not in verdicts:
-            found = validate_steps(steps, registry, entity_inputs=sorted(keys) or ["_nothing_"])
-            verdicts[keys] = [p.message for p in found]
-        for message in verdicts[keys]:
+        for message in prepared.problems_for(entity):
             problems.append({"field": f"entities.{index}.input", "message": message})
     return problems
+
+
+def open_submission(
+    conn: Connection,
+    prepared: Prepared,
+    *,
+    user_id: uuid.UUID | None,
+    source: str | None,
+    metadata: dict[str, Any],
+    entity_count: int,
+) -> uuid.UUID:
+    """Write the submission row (queued) with its blueprint snapshot; return its id."""
+    blueprint = prepared.blueprint
+    snapshot = {
+        "blueprint": {k: _jsonable(v) for k, v in blueprint.items() if k != "blueprint_steps"},
+        "steps": prepared.steps,
+    }
+    row = submissions.create_submission(
+        conn=conn,
+        values={
+            "org_id": prepared.org_id,
+            "company_id": prepared.company_id,
+            "blueprint_id": blueprint["id"],
+            "blueprint_version": blueprint["version"],
+            "blueprint_snapshot": snapshot,
+            "submitted_by_user_id": user_id,
+            "source": source,
+            "input_payload": {"entity_count": entity_count},
+            "status": "queued",
+            "metadata": metadata,
+        },
+    )
+    return uuid.UUID(str(row["id"]))
+
+
+def add_runs(
+    conn: Connection,
+    prepared: Prepared,
+    submission_id: uuid.UUID,
+    entities: Sequence[dict[str, Any]],
+    *,
+    first_index: int,
+    entity_types: Sequence[str | None] | None = None,
+) -> list[dict[str, Any]]:
+    """COPY one queued root run per entity (entity_index from first_index); return the runs written."""
+    blueprint = prepared.blueprint
+    start = prepared.steps[0]["position"]
+    runs = [
+        {
+            "id": uuid.uuid4(),
+            "org_id": prepared.org_id,
+            "company_id": prepared.company_id,
+            "submission_id": submission_id,
+            "blueprint_id": blueprint["id"],
+            "blueprint_version": blueprint["version"],
+            "entity_index": first_index + offset,
+            "entity_type": prepared.entity_type(entity, entity_types[offset] if entity_types else None),
+            "context": entity,
+            "status": "queued",
+            "depth": 0,
+            "start_position": start,
+        }
+        for offset, entity in enumerate(entities)
+    ]
+    copy_rows(conn=conn, table_name="pipeline_runs", columns=RUN_COLUMNS, rows=runs)
+    return runs
 
 
 def submit(
     engine: Engine, body: BatchSubmit, *, org_id: uuid.UUID, company_id: uuid.UUID, user_id: uuid.UUID | None
 ) -> dict[str, Any]:
-    """Validate, then write the submission and one queued root run per entity; return the ids."""
+    """Validate a JSON batch, then write the submission and its root runs in one transaction."""
+    inputs = [e.input for e in body.entities]
     with engine.begin() as conn:
-        if not companies.company_in_org(conn=conn, company_id=company_id, org_id=org_id):
-            raise NotFoundError("company not found")
-        blueprint = blueprints.get_blueprint(conn=conn, blueprint_id=body.blueprint_id, org_id=org_id)
-        if not blueprint["is_active"]:
-            raise ApiError(
-                422, "blueprint is inactive", details=[{"field": "blueprint_id", "message": "inactive"}]
-            )
-        steps = snapshot_steps(blueprint)
-        if not steps:
-            raise ApiError(
-                422, "blueprint has no enabled steps", details=[{"field": "blueprint_id", "message": "empty"}]
-            )
-        problems = entity_problems([BlueprintStep.model_validate(s) for s in steps], body.entities)
+        prepared = prepare(conn, blueprint_id=body.blueprint_id, org_id=org_id, company_id=company_id)
+        problems = entity_problems(prepared, inputs)
         if problems:
             shown = problems[:MAX_REPORTED_PROBLEMS]
-            raise ApiError(
-                422,
-                f"{len(problems)} entities cannot run this blueprint: {shown[0]['message']}",
-                details=shown,
-            )
-        first_type = all_operations()[steps[0]["operation_id"]].entity_type
-        snapshot = {
-            "blueprint": {k: _jsonable(v) for k, v in blueprint.items() if k != "blueprint_steps"},
-            "steps": steps,
-        }
-        submission = submissions.create_submission(
-            conn=conn,
-            values={
-                "org_id": org_id,
-                "company_id": company_id,
-                "blueprint_id": blueprint["id"],
-                "blueprint_version": blueprint["version"],
-                "blueprint_snapshot": snapshot,
-                "submitted_by_user_id": user_id,
-                "source": body.source,
-                "input_payload": {"entity_count": len(body.entities)},
-                "status": "queued",
-                "metadata": body.metadata,
-            },
+            message = f"{len(problems)} entities cannot run this blueprint: {shown[0]['message']}"
+            raise ApiError(422, message, details=shown)
+        submission_id = open_submission(
+            conn,
+            prepared,
+            user_id=user_id,
+            source=body.source,
+            metadata=body.metadata,
+            entity_count=len(inputs),
         )
-        runs = [
-            {
-                "id": uuid.uuid4(),
-                "org_id": org_id,
-                "company_id": company_id,
-                "submission_id": submission["id"],
-                "blueprint_id": blueprint["id"],
-                "blueprint_version": blueprint["version"],
-                "entity_index": index,
-                "entity_type": entity.entity_type or _entity_type(first_type, entity.input),
-                "context": entity.input,
-                "status": "queued",
-                "depth": 0,
-                "start_position": steps[0]["position"],
-            }
-            for index, entity in enumerate(body.entities)
-        ]
-        copy_rows(conn=conn, table_name="pipeline_runs", columns=RUN_COLUMNS, rows=runs)
+        runs = add_runs(
+            conn,
+            prepared,
+            submission_id,
+            inputs,
+            first_index=0,
+            entity_types=[e.entity_type for e in body.entities],
+        )
+    return submitted_answer(submission_id, runs)
+
+
+def submitted_answer(submission_id: uuid.UUID, runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Return what a submit answers (the per-entity runs only for small batches)."""
     listed = None
     if len(runs) <= LISTED_RUNS_LIMIT:
         listed = [
@@ -120,19 +208,11 @@ def submit(
             for r in runs
         ]
     return {
-        "submission_id": submission["id"],
+        "submission_id": submission_id,
         "status": "queued",
         "run_count": len(runs),
         "pipeline_runs": listed,
     }
-
-
-def _entity_type(first_step_type: str, fields: dict[str, Any]) -> str:
-    # A person.* first step (person.search excepted, which runs for a company) means person entities.
-    person_keys = {"linkedin_url", "email", "work_email", "full_name", "first_name"}
-    if first_step_type == "person" and person_keys.intersection(k for k, v in fields.items() if _present(v)):
-        return "person"
-    return "company"
 
 
 def _jsonable(value: Any) -> Any:
