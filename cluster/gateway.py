@@ -27,6 +27,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from cluster.metrics import engine_metrics
 from config import ProviderSettings
 from providers.base import ErrorClass, Outcome, Provider, ProviderResult, RateLimit, Skip
 from providers.execute import Endpoint, Sleep, execute
@@ -190,6 +191,9 @@ class ProviderGateway:
     def _record(self, result: ProviderResult) -> None:
         stats = self.stats
         stats.attempts += 1
+        engine_metrics().provider_attempt(
+            self.name, str(result.outcome), result.duration_ms, result.error_class is ErrorClass.RATE_LIMITED
+        )
         if result.duration_ms is not None:
             stats.latency_ms_total += result.duration_ms
             stats.latency_ms_max = max(stats.latency_ms_max, result.duration_ms)

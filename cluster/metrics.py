@@ -41,18 +41,23 @@ class EngineMetrics:
         self.rows = Counter("dex_rows_upserted_total", "Rows written by the result sink", ("table",))
 
     def step_finished(self, operation_id: str, outcomes: Sequence[Any]) -> None:
-        """Count a step's outcomes and its provider attempts."""
+        """Count a step's outcomes."""
         if not self.enabled:
             return
         for outcome in outcomes:
             self.steps.inc(tags={"operation": operation_id, "status": outcome.status})
-            result = getattr(outcome, "result", None)
-            for attempt in result.attempts if result else ():
-                self.provider_requests.inc(tags={"provider": attempt.provider, "outcome": attempt.status})
-                if attempt.duration_ms is not None:
-                    self.provider_latency.observe(attempt.duration_ms, tags={"provider": attempt.provider})
-                if attempt.error_class == "rate_limited":
-                    self.rate_limited.inc(tags={"provider": attempt.provider})
+
+    def provider_attempt(
+        self, provider: str, outcome: str, latency_ms: float | None, rate_limited: bool
+    ) -> None:
+        """Count one request a gateway sent (every retry included), its latency and a 429."""
+        if not self.enabled:
+            return
+        self.provider_requests.inc(tags={"provider": provider, "outcome": outcome})
+        if latency_ms is not None:
+            self.provider_latency.observe(latency_ms, tags={"provider": provider})
+        if rate_limited:
+            self.rate_limited.inc(tags={"provider": provider})
 
     def runs_finished(self, succeeded: int, failed: int) -> None:
         """Count finished runs."""
