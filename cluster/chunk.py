@@ -238,7 +238,9 @@ def run_chunk_locally(job: ChunkJob, settings: Settings, handles: Mapping[str, A
     return asyncio.run(ChunkRunner(job, settings, caller, engine_for(settings)).run())
 
 
-@ray.remote(max_retries=0)
+# Chunks mostly wait on providers and PostgreSQL: a small CPU share lets many run at once (the
+# coordinator bounds how many); with a whole CPU each, a 2-core node would run only two.
+@ray.remote(max_retries=0, num_cpus=0.1)
 def run_chunk(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:
     """The Ray task: one chunk. Retries are the coordinator's decision (it knows what is durable)."""
     return run_chunk_locally(job, settings, handles)

@@ -102,7 +102,13 @@ class ProviderGateway:
         self.circuit_cooldown_s = circuit_cooldown_s
         self.sleep = sleep  # how polled actions wait between polls (tests skip the wait)
         self.stats = GatewayStats()
-        self._limiter = AsyncLimiter(limit.rate, limit.per_seconds)
+        # Paced evenly (no burst): a provider's own bucket then never runs dry however the requests
+        # jitter on the wire, so a gateway at its provider's exact limit sees no 429.
+        self._limiter = AsyncLimiter(1, 1 / limit.per_second)
+        # aiolimiter lets whichever waiter wakes first through; this lock admits them strictly in
+        # arrival order, so the entities that asked first finish their step first and move on —
+        # which keeps every provider of a multi-step blueprint busy at once.
+        self._turn = asyncio.Lock()
         self._slots = asyncio.Semaphore(limit.concurrency)
         self._paused_until = 0.0
         self._consecutive_failures = 0
@@ -156,35 +162,40 @@ class ProviderGateway:
         retry_after = result.retry_after_s if isinstance(result, ProviderResult) else None
         return float(max(backoff, retry_after or 0.0))
 
+    async def _admit(self) -> None:
+        """Wait for this request's turn: in arrival order, after any 429 pause, at the paced rate."""
+        async with self._turn:
+            pause = self._paused_until - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            await self._limiter.acquire()
+
     async def _attempt(self, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
-        now = time.monotonic()
-        if now < self._circuit_open_until:
+        if time.monotonic() < self._circuit_open_until:
             return _failed(
                 self.name, action, ErrorClass.PROVIDER_ERROR, "circuit open after repeated failures"
             )
+        admitted = False
         self.stats.waiting += 1
         try:
             async with self._slots:
-                pause = self._paused_until - time.monotonic()
-                if pause > 0:
-                    await asyncio.sleep(pause)
-                async with self._limiter:
-                    self.stats.waiting -= 1
-                    self.stats.in_flight += 1
-                    try:
-                        result = await execute(
-                            self.provider.actions[action],
-                            inputs,
-                            endpoint=self.endpoint,
-                            client=self.client,
-                            sleep=self.sleep,
-                        )
-                    finally:
-                        self.stats.in_flight -= 1
-        except BaseException:
-            if self.stats.waiting > 0:
+                await self._admit()
+                admitted = True
                 self.stats.waiting -= 1
-            raise
+                self.stats.in_flight += 1
+                try:
+                    result = await execute(
+                        self.provider.actions[action],
+                        inputs,
+                        endpoint=self.endpoint,
+                        client=self.client,
+                        sleep=self.sleep,
+                    )
+                finally:
+                    self.stats.in_flight -= 1
+        finally:
+            if not admitted:
+                self.stats.waiting -= 1
         self._record(result)
         return result
 
