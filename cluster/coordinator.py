@@ -46,8 +46,8 @@ class BatchCoordinator:
         self.settings = settings
         self.state = "starting"
         self.counters: dict[str, float] = {
-            "chunks_done": 0, "chunks_retried": 0, "runs_succeeded": 0, "runs_failed": 0,
-            "children_scheduled": 0, "provider_calls": 0, "actor_calls": 0, "cost_usd": 0.0,
+            "chunks_launched": 0, "chunks_done": 0, "chunks_retried": 0, "runs_succeeded": 0,
+            "runs_failed": 0, "children_scheduled": 0, "provider_calls": 0, "actor_calls": 0, "cost_usd": 0.0,
         }  # fmt: skip
         self.started = time.monotonic()
         self.finished_status: str | None = None
@@ -98,7 +98,7 @@ class BatchCoordinator:
                 run_ids = self._take(queue, in_flight, cluster.chunk_size)
                 if run_ids:
                     job = ChunkJob(scope=scope, run_ids=run_ids, steps=steps)
-                    in_flight[run_chunk.remote(job, settings_ref, handles)] = job
+                    in_flight[self._launch(job, settings_ref, handles)] = job
             if not in_flight:
                 if queue or not exhausted:
                     continue
@@ -124,7 +124,7 @@ class BatchCoordinator:
                     else:
                         attempts[job.run_ids] = tries + 1
                         self.counters["chunks_retried"] += 1
-                        in_flight[run_chunk.remote(job, settings_ref, handles)] = job
+                        in_flight[self._launch(job, settings_ref, handles)] = job
                     continue
                 self._account(report)
                 # Children go first: depth-first keeps the tree's memory and latency small.
@@ -133,6 +133,13 @@ class BatchCoordinator:
         self.finished_status = status
         self.state = "finished"
         return status
+
+    def _launch(self, job: ChunkJob, settings_ref: Any, handles: Any) -> Any:
+        # A readable name on the dashboard: which submission, which chunk, how many runs.
+        self.counters["chunks_launched"] += 1
+        number = int(self.counters["chunks_launched"])
+        name = f"chunk {str(self.submission_id)[:8]} #{number} ({len(job.run_ids)} runs)"
+        return run_chunk.options(name=name).remote(job, settings_ref, handles)
 
     def _take(
         self, queue: deque[uuid.UUID], in_flight: dict[Any, ChunkJob], size: int

@@ -25,6 +25,8 @@ EntityType = Literal["company", "person"]
 # storing it on the parent would copy whole search pages into every company record. Any other list
 # longer than MAX_PAYLOAD_LIST_ITEMS is paging material of the same kind, and any single value whose
 # compact JSON exceeds MAX_PAYLOAD_VALUE_BYTES (raw provider bodies, long work histories) is dropped.
+# So are nulls and blank strings (they would erase a stored value in the overlay), non-finite numbers,
+# and values JSON cannot carry or jsonb refuses (NUL characters).
 PAYLOAD_EXCLUDED_KEYS = frozenset({"results"})
 MAX_PAYLOAD_LIST_ITEMS = 100
 MAX_PAYLOAD_VALUE_BYTES = 20_000

@@ -12,6 +12,7 @@ provider in a named Ray actor (`cluster/actors.py`), which is what makes the lim
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -24,7 +25,6 @@ from tenacity import (
     RetryCallState,
     retry_if_result,
     stop_after_attempt,
-    wait_exponential_jitter,
 )
 
 from cluster.metrics import engine_metrics
@@ -133,20 +133,23 @@ class ProviderGateway:
             skipped = await execute(spec, inputs, endpoint=self.endpoint, client=self.client)
             self.stats.outcomes[str(skipped.outcome)] += 1
             return skipped
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
-            retry=retry_if_result(lambda r: isinstance(r, ProviderResult) and r.is_retryable),
-            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
-            reraise=True,
-        )
-        result: ProviderResult | None = None
-        async for attempt in retrying:
-            with attempt:
-                result = await self._attempt(action, inputs)
-            if attempt.retry_state.outcome is not None and not attempt.retry_state.outcome.failed:
-                attempt.retry_state.set_result(result)
-        assert result is not None
+        # Most calls succeed or fail for good at once: tenacity is only set up for the ones that will retry.
+        result = await self._attempt(action, inputs)
+        if result.is_retryable and self.max_attempts > 1:
+            self.stats.retries += 1
+            await asyncio.sleep(self._backoff(1, result))
+            retrying = AsyncRetrying(
+                stop=stop_after_attempt(self.max_attempts - 1),
+                wait=self._wait,
+                retry=retry_if_result(lambda r: isinstance(r, ProviderResult) and r.is_retryable),
+                retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+                reraise=True,
+            )
+            async for attempt in retrying:
+                with attempt:
+                    result = await self._attempt(action, inputs)
+                if attempt.retry_state.outcome is not None and not attempt.retry_state.outcome.failed:
+                    attempt.retry_state.set_result(result)
         self.stats.outcomes[str(result.outcome)] += 1
         self.stats.cost_usd += result.cost_usd
         return result
@@ -157,9 +160,14 @@ class ProviderGateway:
 
     def _wait(self, state: RetryCallState) -> float:
         self.stats.retries += 1
-        backoff = wait_exponential_jitter(multiplier=0.5, max=self.max_backoff_s)(state)
         result = state.outcome.result() if state.outcome and not state.outcome.failed else None
-        retry_after = result.retry_after_s if isinstance(result, ProviderResult) else None
+        # The fast path already made one attempt: tenacity's attempt n is the gateway's n + 1.
+        return self._backoff(state.attempt_number + 1, result if isinstance(result, ProviderResult) else None)
+
+    def _backoff(self, attempt_number: int, result: ProviderResult | None) -> float:
+        """Exponential backoff with jitter, never sooner than the provider's Retry-After."""
+        backoff = min(self.max_backoff_s, 0.5 * 2 ** (attempt_number - 1)) * (0.5 + random.random() / 2)
+        retry_after = result.retry_after_s if result is not None else None
         return float(max(backoff, retry_after or 0.0))
 
     async def _admit(self) -> None:
