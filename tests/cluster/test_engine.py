@@ -351,7 +351,9 @@ def _chunk_workers() -> list[Any]:
     import psutil
 
     return [
-        p for p in psutil.process_iter(["cmdline"]) if "ray::run_chunk" in " ".join(p.info["cmdline"] or [])
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if " ".join(p.info["cmdline"] or []).startswith("ray::chunk")
     ]
 
 
