@@ -56,7 +56,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.api.max_request_bytes,
+        max_upload_bytes=settings.api.max_upload_bytes,
+    )
 
     @app.get("/health", tags=["health"])
     def health() -> JSONResponse:

@@ -127,46 +127,37 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class BodySizeLimit:
-    """Refuse request bodies over max_bytes with a 413 before any handler reads them."""
+    """Refuse request bodies over the limit with a 413, counting bytes as they pass (nothing is buffered).
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    A multipart upload streams to a temporary file, so it gets its own, larger limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        upload = headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
+        limit = self.max_upload_bytes if upload else self.max_bytes
+        message = f"Request body exceeds {limit} bytes"
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await error_response(413, message, "payload_too_large")(scope, receive, send)
             return
-        chunks: list[bytes] = []
         size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        replayed = False
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+        async def counted() -> Message:
+            nonlocal size
+            received = await receive()
+            size += len(received.get("body", b""))
+            if size > limit:
+                # FastAPI's body reading re-raises an HTTPException as is; the handler answers 413.
+                raise StarletteHTTPException(413, message)
+            return received
 
-        await self.app(scope, replay, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"Request body exceeds {self.max_bytes} bytes"
-        await error_response(413, message, "payload_too_large")(scope, receive, send)
+        await self.app(scope, counted, send)

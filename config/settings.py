@@ -72,6 +72,11 @@ class ApiSettings(BaseSettings):
     max_request_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 beyond)."
     )
+    max_upload_bytes: int = Field(
+        default=1024**3,
+        ge=1024,
+        description="Largest multipart upload (413 beyond); it streams to a temporary file.",
+    )
 
 
 PROVIDER_NAMES = (

@@ -456,7 +456,7 @@ company_entities = _entity_table(
             postgresql_where=text("canonical_domain IS NOT NULL"),
         ),
         Index("ix_company_entities_org_linkedin", "org_id", "linkedin_url"),
-        Index("ix_company_entities_org_updated", "org_id", "updated_at"),
+        Index("ix_company_entities_org_updated", "org_id", "updated_at", "entity_id"),
     ),
 )
 
@@ -483,7 +483,7 @@ person_entities = _entity_table(
             postgresql_where=text("linkedin_url IS NOT NULL"),
         ),
         Index("ix_person_entities_org_email", "org_id", "work_email"),
-        Index("ix_person_entities_org_updated", "org_id", "updated_at"),
+        Index("ix_person_entities_org_updated", "org_id", "updated_at", "entity_id"),
     ),
 )
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth.flexible import TenantOrSuperAdmin
 from api.deps import DbEngine, SettingsDep
 from api.errors import ApiError
+from api.routers.batch_upload import UPLOAD_OPENAPI
 from api.schemas.batch_submit import BatchSubmit, BatchSubmitted
 from api.schemas.common import Envelope, envelope
 from api.services import batch_submit
@@ -20,7 +21,7 @@ router = APIRouter(tags=["batch"])
 log = logging.getLogger(__name__)
 
 
-@router.post("/api/v1/batch/submit", response_model=Envelope[BatchSubmitted])
+@router.post("/api/v1/batch/submit", response_model=Envelope[BatchSubmitted], openapi_extra=UPLOAD_OPENAPI)
 async def submit(
     body: BatchSubmit, caller: TenantOrSuperAdmin, engine: DbEngine, settings: SettingsDep
 ) -> dict[str, Any]:
