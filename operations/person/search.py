@@ -10,7 +10,7 @@ from typing import Any
 
 from operations.contracts.person_search import PersonSearchItem, PersonSearchOutput
 from operations.inputs import Inputs, clean_text, normalize_linkedin_url
-from operations.runtime import Attempt, OperationRun, Outcome
+from operations.runtime import OperationRun, Outcome
 from operations.spec import FanOut, OperationSpec, OperationStatus, need
 from providers.base import Outcome as ProviderOutcome
 from providers.base import ProviderResult
@@ -211,13 +211,8 @@ def step_inputs(step: Step, query: Query, company_linkedin_url: str | None) -> d
 async def _call(
     run: OperationRun, provider: str, action: str, inputs: Mapping[str, Any]
 ) -> ProviderResult | None:
-    """Call through the run; a caller that raises counts as a failed attempt, so the plan goes on."""
-    try:
-        return await run.call(provider, action, inputs)
-    except Exception as exc:  # any caller failure is one provider's failure here
-        message = f"{type(exc).__name__}: {exc}"
-        run.attempts.append(Attempt(provider, action, "failed", error_class="exception", message=message))
-        return None
+    """Call through the run (a caller that raises is recorded by the run as a failed attempt)."""
+    return await run.call(provider, action, inputs)
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

@@ -347,13 +347,13 @@ def ray_progress(submission_id: UUID) -> dict[str, Any]:
     return dict(ray.get(handle.progress.remote(), timeout=10))
 
 
-def _chunk_workers() -> list[Any]:
+def _chunk_workers(submission_id: UUID) -> list[Any]:
+    """The worker processes running a chunk of this submission right now (tasks are named after it)."""
     import psutil
 
+    prefix = f"ray::chunk {str(submission_id)[:8]}"
     return [
-        p
-        for p in psutil.process_iter(["cmdline"])
-        if " ".join(p.info["cmdline"] or []).startswith("ray::chunk")
+        p for p in psutil.process_iter(["cmdline"]) if " ".join(p.info["cmdline"] or []).startswith(prefix)
     ]
 
 
@@ -401,7 +401,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     domains = world.sample_domains(150, seed_offset=61)
     with knobs(sandbox, "leadmagic", latency_ms=400):
         submission_id = submit(api, tenant, steps, [{"input": {"company_domain": d}} for d in domains])
-        victims = _wait_until(_chunk_workers)
+        victims = _wait_until(lambda: _chunk_workers(submission_id))
         victims[0].kill()
         assert wait_for(engine, submission_id) == "completed"
     _assert_whole(engine, submission_id, len(domains))
@@ -428,7 +428,7 @@ def test_a_killed_coordinator_is_resumed(
     with knobs(sandbox, "leadmagic", latency_ms=300):
         submission_id = submit(api, tenant, steps, [{"input": {"company_domain": d}} for d in domains])
         coordinator = _wait_until(lambda: find_coordinator(submission_id))
-        _wait_until(_chunk_workers)
+        _wait_until(lambda: _chunk_workers(submission_id))
         ray.kill(coordinator, no_restart=True)
         _wait_until(lambda: find_coordinator(submission_id) is None)
         with engine.connect() as conn:

@@ -128,7 +128,7 @@ async def test_a_provider_that_raises_is_a_failed_attempt_and_the_next_is_tried(
     )
     result = await run_op(RaisingCaller(pool, "prospeo"), OP, {"company_domain": company.domain})
     assert result.status is OperationStatus.FOUND and result.output is not None
-    assert result.attempts[0].status == "failed" and result.attempts[0].error_class == "exception"
+    assert result.attempts[0].status == "failed" and result.attempts[0].error_class == "provider_error"
     assert result.output["provider_order_used"] == ["prospeo", "blitzapi"]
     assert _urls(result.output["results"]) == {p.linkedin_url for p in _known(world, "blitzapi", people)}
 
