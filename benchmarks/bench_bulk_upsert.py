@@ -12,7 +12,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 import orjson
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from cluster.entities import entity_id
 from migrations.runner import upgrade
@@ -162,32 +163,46 @@ def _timed_loop(engine: Engine, org_id: UUID, rows: list[dict[str, Any]]) -> flo
     return time.perf_counter() - started
 
 
+def _settle(engine: Engine) -> None:
+    """Vacuum, analyze and checkpoint, so that every timed phase starts from the same state."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE company_entities"))
+        # Needs superuser or pg_checkpoint; without it the phases are just less even.
+        with suppress(DBAPIError):
+            conn.execute(text("CHECKPOINT"))
+
+
 def run(quick: bool) -> None:
     """Measure rows/s of raw COPY, of upsert_entities and of a per-row upsert loop; print the ratios."""
     n = 50_000 if quick else 1_000_000
     loop_n = min(LOOP_ROWS, n // 5)
+    load_before = os.getloadavg()[0]
     with scratch_database() as url:
         engine = build_engine(url, pool_size=2)
         try:
             org_id, company_id = _seed(engine)
             base = company_rows(org_id, company_id, 0, n, generation=0)
+            _settle(engine)
             copy_s = _timed_copy(engine, org_id, base)
             del base
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE company_entities"))
             # Half the keys exist (a later generation: changed fields, one more provider), half are new.
             incoming = company_rows(org_id, company_id, n // 2, n + n // 2, generation=1)
+            _settle(engine)
             upsert_s, created, updated = _timed_upsert(engine, org_id, incoming)
+            _settle(engine)
             again_s, _, updated_again = _timed_upsert(engine, org_id, incoming)
             del incoming
             # The loop: half its keys exist (from (b), and change again), half are new.
             top = n + n // 2
             loop_rows = company_rows(org_id, company_id, top - loop_n // 2, top + loop_n // 2, generation=2)
+            _settle(engine)
             loop_s = _timed_loop(engine, org_id, loop_rows)
         finally:
             engine.dispose()
+    load_after = os.getloadavg()[0]
     copy_rate, upsert_rate, again_rate, loop_rate = n / copy_s, n / upsert_s, n / again_s, loop_n / loop_s
     print(f"N = {n:,} company rows; the per-row loop runs {loop_n:,} rows")
+    print(f"load average {load_before:.1f} before, {load_after:.1f} after, on {os.cpu_count()} CPUs")
     print(f"(a) raw COPY into an empty table      {copy_rate:>10,.0f} rows/s  ({copy_s:.1f}s)")
     print(
         f"(b) upsert_entities, half new          {upsert_rate:>10,.0f} rows/s  ({upsert_s:.1f}s; "

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from cli import admin
 from cli.context import CliError, head_revision, one_line_errors, open_database, settings_or_exit
-from cli.demo import DEMO_EMAIL, DEMO_PASSWORD, ensure_demo_tenant
 from config import Settings
 from migrations.runner import current_revision, downgrade, upgrade
 from store.engine import resolve_database_url
@@ -63,26 +63,19 @@ def serve(
 @app.command()
 @one_line_errors
 def demo(
-    host: Annotated[str | None, typer.Option(help="Bind address (default API_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default API_PORT).")] = None,
-    serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API afterwards.")] = True,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Where the results go (default DEX_STATE_DIR/demo).")
+    ] = None,
 ) -> None:
-    """Run the main job on embedded defaults: a demo tenant, then the API."""
+    """Run the main job on embedded defaults: 2,000 sample companies through the outbound blueprint."""
+    from rich.console import Console
+
+    from cli.demo import run_demo
+
     settings = settings_or_exit()
     if not settings.is_development:
         raise CliError("dex demo creates a known demo login, so it runs only with DEX_ENV=development")
-    with open_database(settings, migrate=True) as db, db.engine.begin() as conn:
-        tenant = ensure_demo_tenant(conn=conn)
-    host = host or settings.api.api_host
-    port = port or settings.api.api_port
-    typer.echo(f"demo org      {tenant['org']['id']} (slug {tenant['org']['slug']})")
-    typer.echo(f"demo company  {tenant['company']['id']}")
-    typer.echo(f"demo login    {DEMO_EMAIL} / {DEMO_PASSWORD}")
-    typer.echo(f"demo token    {tenant['api_token']}")
-    bearer = f"Authorization: Bearer {tenant['api_token']}"
-    typer.echo(f"try:  curl -s -X POST http://{host}:{port}/api/auth/me -H '{bearer}'")
-    if serve_api:
-        _serve(settings, host, port)
+    run_demo(settings, Console(highlight=False, soft_wrap=True), out_dir or settings.dex_state_dir / "demo")
 
 
 @app.command()

@@ -98,8 +98,10 @@ def _dtype(values: list[Any]) -> pl.DataType | None:
     return pl.String() if len(kinds) > 1 else None
 
 
-# Binary COPY needs each value to be the Python type of its column; a converter fixes a column whose
-# values are not (an id given as text, a float for a numeric, a number for a text column).
+# Binary COPY needs each value to be exactly the Python type of its column (a bool is no int4, a str
+# subclass no text); a converter fixes a column whose values are not (an id given as text, a float for
+# a numeric, a number for a text column). JSON columns take any JSON-serializable value.
+_ANY = (object,)
 _CONVERTERS: dict[int, tuple[tuple[type, ...], Callable[[Any], Any]]] = {
     16: ((bool,), bool),
     20: ((int,), int),
@@ -114,8 +116,8 @@ _CONVERTERS: dict[int, tuple[tuple[type, ...], Callable[[Any], Any]]] = {
     1184: ((datetime,), datetime.fromisoformat),
     1700: ((Decimal,), lambda v: Decimal(str(v))),
     2950: ((UUID,), lambda v: UUID(str(v))),
-    114: ((object,), lambda v: v),
-    3802: ((object,), lambda v: v),
+    114: (_ANY, lambda v: v),
+    3802: (_ANY, lambda v: v),
 }
 
 
@@ -143,14 +145,17 @@ def _binary_rows(
     values: list[list[Any]] = []
     for column, oid in zip(columns, oids, strict=True):
         expected, convert = _CONVERTERS[oid]
+
+        def fits(value: Any, expected: tuple[type, ...] = expected) -> bool:
+            return value is None or expected is _ANY or type(value) in expected
+
         if column in constants:
             value = constants[column]
-            cells = [value if value is None or isinstance(value, expected) else convert(value)] * len(rows)
+            cells = [value if fits(value) else convert(value)] * len(rows)
         else:
             cells = list(map(methodcaller("get", column), rows))
-            kinds = set(map(type, cells)) - {type(None)}
-            if not all(issubclass(kind, expected) for kind in kinds):
-                cells = [v if v is None or isinstance(v, expected) else convert(v) for v in cells]
+            if expected is not _ANY and not set(map(type, cells)) <= {*expected, type(None)}:
+                cells = [v if fits(v) else convert(v) for v in cells]
         values.append(cells)
     return zip(*values, strict=True)
 
@@ -256,7 +261,7 @@ def upsert_rows(
     SQL expression (inserted, and copied over on update); `update_set` replaces the SET expression of
     a column (`t` is the stored row, `excluded` the incoming one); `changed_when` replaces the
     condition under which a conflicting row is updated ("" updates always). `returning` holds SQL
-    expressions over `t`; the result is their tuples for the rows written, in key order.
+    expressions over `t`; the result is their tuples for the rows written (inserted or updated).
     `constants` are columns with one value for every row (such as the tenant); they may be keys. Pass
     `keys_unique=True` when the caller has already collapsed duplicate keys.
     """
@@ -266,7 +271,7 @@ def upsert_rows(
         rows = collapse_duplicates(rows, row_keys)
     if len(rows) == 0:
         return []
-    if isinstance(rows, pl.DataFrame):
+    if isinstance(rows, pl.DataFrame) and row_keys:
         # Pre-sorted input makes the server's in-memory sort a single pass.
         rows = rows.sort(row_keys)
     computed = dict(computed or {})
@@ -286,9 +291,13 @@ def upsert_rows(
         f"INSERT INTO {ident(table_name)} AS t ({_idents([*columns, *computed])}) "
         # Rows are locked in key order: the order every concurrent writer uses.
         f"SELECT {select_list} FROM {ident(staging)} ORDER BY {_idents(key_columns)} "
-        f"ON CONFLICT ({_idents(key_columns)}) DO UPDATE SET "
-        + ", ".join(f"{ident(c)} = {expression}" for c, expression in sets.items())
-        + (f" WHERE {changed_when}" if changed_when else "")
+        f"ON CONFLICT ({_idents(key_columns)}) "
+        + (
+            "DO UPDATE SET " + ", ".join(f"{ident(c)} = {e}" for c, e in sets.items())
+            if sets
+            else "DO NOTHING"
+        )
+        + (f" WHERE {changed_when}" if changed_when and sets else "")
         + (f" RETURNING {', '.join(returning)}" if returning else "")
     )
     with driver_connection(conn).cursor() as cursor:

@@ -151,13 +151,16 @@ def test_a_person_reached_by_email_then_linkedin_is_one_entity(
 def test_an_email_shared_with_another_profile_is_another_person(
     engine: Engine, tenant: dict[str, UUID]
 ) -> None:
+    # Separate transactions: created_at is the transaction's start, and "oldest" must mean something.
     with engine.begin() as conn:
         [first] = store(
             conn, tenant, "person", [{"email": "team@a.io", "linkedin_url": "linkedin.com/in/one"}]
         )
+    with engine.begin() as conn:
         [second] = store(
             conn, tenant, "person", [{"email": "team@a.io", "linkedin_url": "linkedin.com/in/two"}]
         )
+    with engine.begin() as conn:
         [email_only] = store(conn, tenant, "person", [{"email": "team@a.io"}])
         assert len(stored(conn, "person")) == 2
     assert first.entity_id != second.entity_id
