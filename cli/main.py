@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli import admin
+from cli import admin, bench, blueprints, enrich, status
 from cli.context import CliError, head_revision, one_line_errors, open_database, settings_or_exit
 from config import Settings
 from migrations.runner import current_revision, downgrade, upgrade
@@ -22,6 +22,10 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin.app, name="admin")
+app.add_typer(blueprints.app, name="blueprints")
+app.command("enrich")(enrich.enrich)
+app.command("status")(status.status)
+app.command("bench", context_settings={"allow_extra_args": True})(bench.bench)
 
 
 def _serve(settings: Settings, host: str, port: int, *, cluster: bool = True) -> None:

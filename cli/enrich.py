@@ -1,0 +1,484 @@
+"""`dex enrich`: a CSV or Parquet file of companies or people through a blueprint, into a results file.
+
+Two streaming passes over the input: the first maps the columns and checks every row (nothing is
+written unless every row is good, or --skip-invalid); the second writes the submission and its root
+runs with COPY, batch by batch, in one transaction. The cluster then runs it while a progress bar
+follows PostgreSQL, and the results are written page by page. Ctrl-C leaves the submission resumable.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from sqlalchemy import Connection, Engine, select
+
+from api.errors import ApiError
+from api.services import tenancy
+from api.services.batch_submit import Prepared, add_runs, open_submission, prepare
+from api.services.ingest import (
+    DEFAULT_BATCH_ROWS,
+    ColumnMapping,
+    FileFormat,
+    IngestError,
+    RowProblem,
+    detect_format,
+    map_columns,
+    parse_map_options,
+    read_batches,
+    read_headers,
+    to_entities,
+)
+from cli.blueprints import (
+    LOCAL_COMPANY_NAME,
+    LOCAL_ORG_NAME,
+    LOCAL_ORG_SLUG,
+    api_error_line,
+    parse_id,
+    resolve_blueprint,
+    settings_for,
+)
+from cli.context import CliError, one_line_errors, open_database
+from cli.enrich_output import Written, children_path, write_outputs
+from cli.progress import FINAL_STATUSES, Snapshot, print_summary, watch
+from config import Settings
+from operations.registry import all_operations
+from store.errors import NotFoundError
+from store.repositories import companies, orgs
+from store.tables import submissions
+
+SHOWN_PROBLEMS = 20
+MAX_RELAUNCHES = 3
+INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C
+
+app = typer.Typer(help="Enrich a CSV or Parquet file through a blueprint.")
+
+
+@dataclass
+class EnrichRequest:
+    """What `dex enrich` was asked to do."""
+
+    out: Path
+    input: Path | None = None
+    blueprint: str | None = None
+    maps: list[str] = field(default_factory=list)
+    skip_invalid: bool = False
+    org: str | None = None
+    company: str | None = None
+    resume: str | None = None
+    chunk_rows: int = DEFAULT_BATCH_ROWS
+
+
+@dataclass
+class Scan:
+    """Pass 1 over the input: how many rows, how many good, and the first problems."""
+
+    rows: int = 0
+    valid: int = 0
+    bad_rows: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+@dataclass
+class EnrichResult:
+    """How a run ended."""
+
+    submission_id: uuid.UUID
+    status: str
+    snapshot: Snapshot
+    written: Written
+
+
+def _say(console: Console, message: str) -> None:
+    # Soft wrap: a long line (a path, the resume command) stays one line that can be copied.
+    console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _cli_errors() -> Iterator[None]:
+    """Turn the services' own errors into one-line CLI errors."""
+    try:
+        yield
+    except IngestError as exc:
+        raise CliError(str(exc)) from exc
+    except ApiError as exc:
+        raise CliError(api_error_line(exc)) from exc
+
+
+def resolve_tenant(
+    conn: Connection, org: str | None, company: str | None
+) -> tuple[uuid.UUID, uuid.UUID, str]:
+    """Return (org id, company id, a note): the ids given, else the local operator tenant (created once)."""
+    if company is not None:
+        company_id = parse_id(company, "--company")
+        row = companies.get_company(
+            conn=conn, company_id=company_id, org_id=None if org is None else parse_id(org, "--org")
+        )
+        return (
+            row["org_id"],
+            company_id,
+            f"tenant: company '{row['name']}' ({company_id}) of org {row['org_id']}",
+        )
+    if org is not None:
+        raise CliError("--org needs --company too: a submission belongs to one company of the org")
+    found_org = orgs.find_org_by_slug(conn=conn, slug=LOCAL_ORG_SLUG)
+    local = found_org or orgs.create_org(conn=conn, name=LOCAL_ORG_NAME, slug=LOCAL_ORG_SLUG)
+    found_company = companies.find_company_by_name(conn=conn, org_id=local["id"], name=LOCAL_COMPANY_NAME)
+    row = found_company or tenancy.create_company(
+        conn=conn, org_id=local["id"], name=LOCAL_COMPANY_NAME, domain=None, external_ref=None
+    )
+    created = found_org is None or found_company is None
+    note = (
+        f"tenant: local operator org '{LOCAL_ORG_SLUG}' ({local['id']}), company '{LOCAL_COMPANY_NAME}' "
+        f"({row['id']}){' (created now)' if created else ''}; pass --org/--company for another"
+    )
+    return local["id"], row["id"], note
+
+
+def _first_line(fmt: FileFormat) -> int:
+    # CSV rows are named by their file line (the header is line 1); Parquet rows by number from 1.
+    return 2 if fmt == "csv" else 1
+
+
+def _checked_batches(
+    path: Path, fmt: FileFormat, mapping: ColumnMapping, prepared: Prepared, chunk_rows: int
+) -> Iterator[tuple[list[dict[str, Any]], list[RowProblem], int]]:
+    """Yield each batch's good entities, its problems (by line) and its row count."""
+    line = _first_line(fmt)
+    for frame in read_batches(path, fmt, chunk_rows):
+        rows = to_entities(frame, mapping, line)
+        line += frame.height
+        good, problems = [], list(rows.problems)
+        for entity, entity_line in zip(rows.entities, rows.lines, strict=True):
+            reasons = prepared.problems_for(entity)
+            problems += [RowProblem(entity_line, None, reason) for reason in reasons]
+            if not reasons:
+                good.append(entity)
+        problems.sort(key=lambda p: p.line)
+        yield good, problems, frame.height
+
+
+def scan(path: Path, fmt: FileFormat, mapping: ColumnMapping, prepared: Prepared, chunk_rows: int) -> Scan:
+    """Pass 1: check every row; keep the counts and the first problems only."""
+    found = Scan()
+    for good, problems, height in _checked_batches(path, fmt, mapping, prepared, chunk_rows):
+        found.rows += height
+        found.valid += len(good)
+        found.bad_rows += len({p.line for p in problems})
+        found.problems += problems[: max(0, SHOWN_PROBLEMS - len(found.problems))]
+    return found
+
+
+def submit_file(
+    engine: Engine,
+    path: Path,
+    fmt: FileFormat,
+    mapping: ColumnMapping,
+    prepared: Prepared,
+    found: Scan,
+    *,
+    chunk_rows: int,
+    metadata: dict[str, Any],
+) -> uuid.UUID:
+    """Pass 2: write the submission and one root run per good row (COPY per batch), in one transaction."""
+    with engine.begin() as conn:
+        submission_id = open_submission(
+            conn, prepared, user_id=None, source="dex enrich", metadata=metadata, entity_count=found.valid
+        )
+        written = 0
+        for good, _, _ in _checked_batches(path, fmt, mapping, prepared, chunk_rows):
+            if good:
+                add_runs(conn, prepared, submission_id, good, first_index=written)
+                written += len(good)
+        if written != found.valid:
+            raise CliError(f"{path} changed while it was being submitted; nothing was submitted")
+    return submission_id
+
+
+def _report(console: Console, fmt: FileFormat, found: Scan) -> None:
+    unit = "line" if fmt == "csv" else "row"
+    _say(console, f"{found.bad_rows:,} of {found.rows:,} rows cannot be used:")
+    for problem in found.problems:
+        where = f"{unit} {problem.line}" + (f", column {problem.column}" if problem.column else "")
+        _say(console, f"  {where}: {problem.reason}")
+    hidden = found.bad_rows - len({p.line for p in found.problems})
+    if hidden > 0:
+        _say(console, f"  … and {hidden:,} more rows")
+
+
+def _new_submission(
+    settings: Settings, engine: Engine, request: EnrichRequest, console: Console
+) -> uuid.UUID:
+    if request.input is None or request.blueprint is None:
+        raise CliError("give INPUT and --blueprint (or --resume ID to re-attach to a submission)")
+    path = request.input
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    if path.resolve() == request.out.resolve():
+        raise CliError("--out must not be the input file")
+    with _cli_errors():
+        fmt = detect_format(path.name)
+        with engine.begin() as conn:
+            org_id, company_id, note = resolve_tenant(conn, request.org, request.company)
+            _say(console, note)
+            blueprint, note = resolve_blueprint(conn, request.blueprint, org_id=org_id)
+            _say(console, note)
+            prepared = prepare(conn, blueprint_id=blueprint["id"], org_id=org_id, company_id=company_id)
+        mapping = map_columns(read_headers(path, fmt), parse_map_options(request.maps))
+        _say(console, f"columns: {'; '.join(mapping.describe())}")
+        if mapping.unmapped:
+            _say(console, f"ignored columns: {', '.join(mapping.unmapped)}")
+        clock = time.monotonic()
+        with console.status(f"checking {path.name}…"):
+            found = scan(path, fmt, mapping, prepared, request.chunk_rows)
+        checked_s, clock = time.monotonic() - clock, time.monotonic()
+        if found.bad_rows:
+            _report(console, fmt, found)
+            if not request.skip_invalid:
+                raise CliError(f"refused: {found.bad_rows:,} bad rows (fix them, or pass --skip-invalid)")
+            _say(console, f"skipping {found.bad_rows:,} bad rows (--skip-invalid)")
+        if found.valid == 0:
+            raise CliError(f"{path} has no row to enrich")
+        metadata = {
+            "input": str(path.resolve()),
+            "format": fmt,
+            "mapping": mapping.columns,
+            "fields": list(dict.fromkeys(mapping.columns.values())),
+            "rows": found.rows,
+            "skipped_rows": found.bad_rows,
+        }
+        with console.status(f"submitting {found.valid:,} entities…"):
+            submission_id = submit_file(
+                engine, path, fmt, mapping, prepared, found, chunk_rows=request.chunk_rows, metadata=metadata
+            )
+    _say(
+        console,
+        f"submission {submission_id}: {found.valid:,} entities of {found.rows:,} rows "
+        f"(checked in {checked_s:,.1f}s, written in {time.monotonic() - clock:,.1f}s)",
+    )
+    return submission_id
+
+
+def _load_submission(engine: Engine, submission_id: uuid.UUID) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+    if row is None:
+        raise NotFoundError(f"submission {submission_id} not found")
+    return dict(row._mapping)
+
+
+def _describe_providers(settings: Settings) -> str:
+    providers = settings.providers
+    if providers.provider_sandbox_url:
+        return f"providers: sandbox at {providers.provider_sandbox_url}"
+    from config.settings import PROVIDER_NAMES
+
+    keyed = [name for name in PROVIDER_NAMES if providers.api_key(name)]
+    return f"providers: real APIs with keys for {', '.join(keyed) or 'none (every provider will be skipped)'}"
+
+
+class Cluster:
+    """This process's view of Ray: connect, launch, and relaunch a coordinator that is gone."""
+
+    def __init__(self, settings: Settings, console: Console) -> None:
+        import ray
+
+        from cluster.runtime import connect
+
+        self.settings = settings
+        self.console = console
+        # A local Ray started by this process stops with it; one it joined keeps running.
+        self.owns_ray = not ray.is_initialized() and not settings.cluster.ray_address
+        info = connect(settings.cluster)
+        self.relaunches = 0
+        _say(console, f"Ray at {info['address']}; dashboard {info['dashboard_url'] or 'not started'}")
+
+    def launch(self, submission_id: uuid.UUID) -> None:
+        """Start (or find) the submission's coordinator."""
+        from cluster.launch import launch
+
+        launch(submission_id, self.settings)
+
+    def keep_alive(self, submission_id: uuid.UUID) -> Callable[[], None]:
+        """Return a check that relaunches the coordinator if it died or crashed before the end."""
+
+        def check() -> None:
+            import ray
+
+            from cluster.coordinator import find_coordinator
+
+            handle = find_coordinator(submission_id)
+            if handle is not None:
+                try:
+                    progress: Any = ray.get(handle.progress.remote(), timeout=10)
+                    state = progress["state"]
+                except Exception:  # busy or dying: look again next time
+                    return
+                if state != "crashed":
+                    return
+                ray.kill(handle, no_restart=True)
+            if self.relaunches >= MAX_RELAUNCHES:
+                raise CliError(f"the coordinator of {submission_id} keeps failing: see the Ray dashboard")
+            self.relaunches += 1
+            _say(self.console, f"the coordinator of {submission_id} was gone: relaunched it")
+            self.launch(submission_id)
+
+        return check
+
+
+def _fan_out_fields(steps: list[dict[str, Any]]) -> set[str]:
+    registry = all_operations()
+    fields = set()
+    for step in steps:
+        spec = registry.get(step["operation_id"])
+        if step.get("fan_out") and spec is not None and spec.fan_out is not None:
+            fields.add(spec.fan_out.field)
+    return fields
+
+
+def run_enrich(
+    settings: Settings,
+    request: EnrichRequest,
+    console: Console,
+    *,
+    on_poll: Callable[[Snapshot], None] | None = None,
+) -> EnrichResult:
+    """Submit the file (or re-attach with --resume), follow it to the end, and write the results."""
+    with _cli_errors():
+        detect_format(request.out.name)
+    if not request.out.parent.is_dir():
+        raise CliError(f"--out: no such directory {request.out.parent}")
+    started = time.monotonic()
+    with open_database(settings, migrate=True) as db:
+        try:
+            if request.resume is not None:
+                submission_id = parse_id(request.resume, "--resume")
+                _load_submission(db.engine, submission_id)
+                _say(console, f"re-attaching to submission {submission_id}")
+            else:
+                submission_id = _new_submission(settings, db.engine, request, console)
+        except KeyboardInterrupt:
+            _say(console, "interrupted before anything was submitted")
+            raise typer.Exit(INTERRUPTED) from None
+        submission = _load_submission(db.engine, submission_id)
+        steps = (submission["blueprint_snapshot"] or {}).get("steps", [])
+        cluster: Cluster | None = None
+        try:
+            keep_alive = None
+            if submission["status"] not in FINAL_STATUSES:
+                _say(console, _describe_providers(settings))
+                try:
+                    cluster = Cluster(settings, console)
+                    cluster.launch(submission_id)
+                except Exception as exc:  # Ray could not start or be reached: the submission is safe
+                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    raise CliError(
+                        f"cannot start the submission on Ray ({reason}); it is saved: "
+                        f"dex enrich --resume {submission_id} --out {request.out}"
+                    ) from exc
+                keep_alive = cluster.keep_alive(submission_id)
+            snap = watch(db.engine, submission_id, console, on_poll=on_poll, keep_alive=keep_alive)
+            with db.engine.connect() as conn:
+                print_summary(console, conn, submission_id, steps)
+            fan_out = _fan_out_fields(steps)
+            clock = time.monotonic()
+            with console.status("writing results…"):
+                written = write_outputs(
+                    db.engine,
+                    submission_id,
+                    request.out,
+                    input_fields=(submission["metadata"] or {}).get("fields", []),
+                    fan_out_fields=fan_out,
+                    children_file=bool(fan_out),
+                )
+        except KeyboardInterrupt:
+            resume = f"dex enrich --resume {submission_id} --out {request.out}"
+            if cluster is not None and cluster.owns_ray:
+                _say(
+                    console,
+                    f"submission {submission_id} is saved; the local Ray stops with this command, "
+                    f"so it pauses here. Resume with: {resume}",
+                )
+            else:
+                _say(console, f"submission {submission_id} keeps running; resume with: {resume}")
+            raise typer.Exit(INTERRUPTED) from None
+    _say(
+        console,
+        f"submission {submission_id} {snap.status} in {time.monotonic() - started:,.1f}s: "
+        f"{snap.roots:,} entities, {snap.children:,} fan-out children, {snap.failed:,} failed runs, "
+        f"cost ${snap.cost_usd:,.2f}",
+    )
+    _say(
+        console,
+        f"results: {written.path} ({written.rows:,} rows, written in {time.monotonic() - clock:,.1f}s)",
+    )
+    if written.children_path is not None:
+        _say(console, f"children: {written.children_path} ({written.children:,} rows)")
+    return EnrichResult(submission_id, snap.status, snap, written)
+
+
+@app.command("enrich")
+@one_line_errors
+def enrich(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results file: .csv or .parquet.", dir_okay=False)],
+    input: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A .csv or .parquet file of companies or people.", dir_okay=False, metavar="INPUT"
+        ),
+    ] = None,
+    blueprint: Annotated[
+        str | None,
+        typer.Option("--blueprint", "-b", help="A stored blueprint's name, or a .json/.yaml file."),
+    ] = None,
+    map_options: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="column=field, e.g. --map Website=company_domain (repeatable)."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Enrich the good rows and skip the bad ones.")
+    ] = False,
+    org: Annotated[str | None, typer.Option("--org", help="Org id (default: the local tenant).")] = None,
+    company: Annotated[str | None, typer.Option("--company", help="Company id the batch belongs to.")] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option("--resume", help="Re-attach to a submission (after Ctrl-C) and write OUTPUT."),
+    ] = None,
+    chunk_rows: Annotated[
+        int, typer.Option("--chunk-rows", min=100, help="Rows read and written per batch.")
+    ] = DEFAULT_BATCH_ROWS,
+) -> None:
+    """Enrich INPUT (CSV or Parquet) through a blueprint into OUTPUT, and OUTPUT.children for fan-outs.
+
+    Columns map to inputs by common header names (Domain, Website, Company Name, Email, …) or --map.
+
+    Every row is checked first: bad rows are reported, and the run refused unless --skip-invalid.
+
+    Ctrl-C leaves the submission resumable: dex enrich --resume ID --out OUTPUT.
+    """
+    request = EnrichRequest(
+        out=out,
+        input=input,
+        blueprint=blueprint,
+        maps=list(map_options or []),
+        skip_invalid=skip_invalid,
+        org=org,
+        company=company,
+        resume=resume,
+        chunk_rows=chunk_rows,
+    )
+    run_enrich(settings_for(ctx), request, Console(highlight=False, soft_wrap=True))
+
+
+__all__ = ["EnrichRequest", "EnrichResult", "children_path", "enrich", "run_enrich"]
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,245 @@
+"""Follow a submission: a live progress bar while it runs, then per-step and per-provider tables.
+
+Everything is read from the database (never from Ray), so the same code serves a fresh run, a resumed
+one and `dex status`. One poll is one statement over the submission's rows (index on submission_id);
+on a very large submission the poll spaces itself out so that watching never costs the database much.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Column, Table
+from sqlalchemy import Connection, Engine, text
+
+FINAL_STATUSES = ("completed", "failed", "canceled")
+# A poll may take at most this share of the wall time (a 1M-row submission's counts take ~0.2 s).
+POLL_DUTY = 0.1
+RATE_WINDOW_S = 20.0
+
+_SNAPSHOT = text(
+    """
+    SELECT
+        (SELECT status FROM submissions WHERE id = :s) AS status,
+        count(*) FILTER (WHERE parent_pipeline_run_id IS NULL) AS roots,
+        count(*) FILTER (
+            WHERE parent_pipeline_run_id IS NULL AND status IN ('succeeded', 'failed', 'canceled')
+        ) AS roots_done,
+        count(*) FILTER (WHERE parent_pipeline_run_id IS NOT NULL) AS children,
+        count(*) FILTER (WHERE status IN ('queued', 'running')) AS pending,
+        count(*) FILTER (WHERE status = 'failed') AS failed,
+        (SELECT coalesce(sum(cost_usd), 0) FROM operation_runs WHERE submission_id = :s) AS cost_usd
+    FROM pipeline_runs WHERE submission_id = :s
+    """
+)
+_STEPS = text(
+    """
+    SELECT step_position, status, count(*) AS n, coalesce(sum(cost_usd), 0) AS cost
+    FROM step_results WHERE submission_id = :s GROUP BY step_position, status
+    """
+)
+_NOT_FOUND = text(
+    """
+    SELECT step_position, count(*) FROM operation_runs
+    WHERE submission_id = :s AND status = 'not_found' GROUP BY step_position
+    """
+)
+_PROVIDERS = text(
+    """
+    SELECT a.provider,
+        count(*) FILTER (WHERE a.status <> 'skipped') AS calls,
+        count(*) FILTER (WHERE a.status IN ('found', 'verified')) AS found,
+        count(*) FILTER (WHERE a.status = 'failed') AS errors,
+        count(*) FILTER (WHERE a.error_class = 'rate_limited') AS rate_limited,
+        coalesce(sum(a.cost_usd), 0) AS cost
+    FROM operation_attempts a JOIN operation_runs r ON r.run_id = a.run_id
+    WHERE r.submission_id = :s
+    GROUP BY a.provider ORDER BY a.provider
+    """
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A submission's progress as PostgreSQL has it now."""
+
+    status: str
+    roots: int
+    roots_done: int
+    children: int
+    pending: int
+    failed: int
+    cost_usd: float
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+def snapshot(conn: Connection, submission_id: uuid.UUID) -> Snapshot:
+    """Read the submission's counters in one statement."""
+    row = conn.execute(_SNAPSHOT, {"s": submission_id}).one()
+    return Snapshot(
+        status=str(row.status),
+        roots=int(row.roots),
+        roots_done=int(row.roots_done),
+        children=int(row.children),
+        pending=int(row.pending),
+        failed=int(row.failed),
+        cost_usd=float(row.cost_usd),
+    )
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+class _Rate:
+    """Root runs finished per second over a sliding window."""
+
+    def __init__(self) -> None:
+        self.points: deque[tuple[float, int]] = deque()
+
+    def add(self, done: int) -> float:
+        now = time.monotonic()
+        self.points.append((now, done))
+        while len(self.points) > 2 and now - self.points[0][0] > RATE_WINDOW_S:
+            self.points.popleft()
+        (t0, d0), (t1, d1) = self.points[0], self.points[-1]
+        return (d1 - d0) / (t1 - t0) if t1 > t0 else 0.0
+
+
+def _info(snap: Snapshot, rate: float) -> str:
+    eta = (snap.roots - snap.roots_done) / rate if rate > 0 else None
+    if snap.roots_done == snap.roots and not snap.finished:
+        eta = None  # only fan-out children left, which the root count cannot time
+    return (
+        f"{rate:,.0f}/s  ETA {_duration(eta)}  children {snap.children:,}  "
+        f"failed {snap.failed:,}  cost ${snap.cost_usd:,.2f}"
+    )
+
+
+def watch(
+    engine: Engine,
+    submission_id: uuid.UUID,
+    console: Console,
+    *,
+    interval_s: float = 1.0,
+    on_poll: Callable[[Snapshot], None] | None = None,
+    keep_alive: Callable[[], None] | None = None,
+    keep_alive_every_s: float = 10.0,
+) -> Snapshot:
+    """Show a live bar until the submission reaches a final status; return its last snapshot.
+
+    on_poll sees every snapshot (tests interrupt through it); keep_alive runs now and then (the caller
+    relaunches a coordinator that is gone).
+    """
+    rate = _Rate()
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=24),
+        TextColumn("{task.fields[count]}", table_column=Column(no_wrap=True)),
+        TextColumn("{task.fields[info]}", table_column=Column(overflow="fold")),
+    )
+    last_keep_alive = time.monotonic()
+    with Progress(*columns, console=console, transient=False, refresh_per_second=4) as bar:
+        task = bar.add_task("entities", total=None, count="", info="")
+        while True:
+            started = time.monotonic()
+            with engine.connect() as conn:
+                snap = snapshot(conn, submission_id)
+            took = time.monotonic() - started
+            done_label = "children" if snap.roots_done == snap.roots and not snap.finished else "entities"
+            bar.update(
+                task,
+                total=snap.roots,
+                completed=snap.roots_done,
+                description=done_label,
+                count=f"{snap.roots_done:,}/{snap.roots:,}",
+                info=_info(snap, rate.add(snap.roots_done)),
+            )
+            if on_poll is not None:
+                on_poll(snap)
+            if snap.finished:
+                return snap
+            if keep_alive is not None and time.monotonic() - last_keep_alive >= keep_alive_every_s:
+                keep_alive()
+                last_keep_alive = time.monotonic()
+            time.sleep(max(interval_s, took / POLL_DUTY) - took)
+
+
+@dataclass
+class StepLine:
+    """One step's outcome counts."""
+
+    position: int
+    operation_id: str
+    succeeded: int = 0
+    not_found: int = 0
+    skipped: int = 0
+    failed: int = 0
+    cost_usd: float = 0.0
+
+
+def step_summary(conn: Connection, submission_id: uuid.UUID, steps: list[dict[str, Any]]) -> list[StepLine]:
+    """Count each step's outcomes over the whole run tree (succeeded excludes not found)."""
+    lines = {s["position"]: StepLine(s["position"], s["operation_id"]) for s in steps}
+    for position, status, n, cost in conn.execute(_STEPS, {"s": submission_id}):
+        line = lines.setdefault(position, StepLine(position, "?"))
+        if status in ("succeeded", "skipped", "failed"):
+            setattr(line, status, getattr(line, status) + int(n))
+        line.cost_usd += float(cost)
+    for position, n in conn.execute(_NOT_FOUND, {"s": submission_id}):
+        if position in lines:
+            # A not-found operation still ends its step as succeeded: move it to its own column.
+            lines[position].not_found += int(n)
+            lines[position].succeeded -= int(n)
+    return [lines[p] for p in sorted(lines)]
+
+
+def provider_summary(conn: Connection, submission_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Count each provider's calls, 429s (error_class rate_limited) and cost for the submission."""
+    return [dict(r._mapping) for r in conn.execute(_PROVIDERS, {"s": submission_id})]
+
+
+def _numbers(*names: str) -> list[Column]:
+    # Counts never wrap or shrink: on a narrow terminal the name columns fold instead.
+    return [Column(name, justify="right", no_wrap=True) for name in names]
+
+
+def print_summary(
+    console: Console, conn: Connection, submission_id: uuid.UUID, steps: list[dict[str, Any]]
+) -> None:
+    """Print the per-step and per-provider tables."""
+    counts = _numbers("succeeded", "not found", "skipped", "failed", "cost")
+    table = Table("step", Column("operation", overflow="fold"), *counts, title="steps")
+    for line in step_summary(conn, submission_id, steps):
+        table.add_row(
+            str(line.position), line.operation_id, f"{line.succeeded:,}", f"{line.not_found:,}",
+            f"{line.skipped:,}", f"{line.failed:,}", f"${line.cost_usd:,.2f}",
+        )  # fmt: skip
+    console.print(table)
+    providers = provider_summary(conn, submission_id)
+    if not providers:
+        console.print("no provider was called")
+        return
+    counts = _numbers("calls", "found", "errors", "429s", "cost")
+    table = Table(Column("provider", overflow="fold"), *counts, title="providers")
+    for row in providers:
+        table.add_row(
+            row["provider"], f"{row['calls']:,}", f"{row['found']:,}", f"{row['errors']:,}",
+            f"{row['rate_limited']:,}", f"${float(row['cost']):,.2f}",
+        )  # fmt: skip
+    console.print(table)
