@@ -9,50 +9,25 @@ the same merge rules, on a subset. Every figure includes building the rows' wire
 from __future__ import annotations
 
 import os
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
+from contextlib import suppress
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import orjson
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from benchmarks.scratch import scratch_database
 from cluster.entities import entity_id
-from migrations.runner import upgrade
 from store.bulk import copy_rows, driver_connection
-from store.embedded import drop_database, ensure_database, start_embedded_postgres
-from store.engine import build_engine, libpq_url
+from store.engine import build_engine
 from store.repositories import companies, orgs
 from store.repositories.entities import data_columns, upsert_entities
 
 INDUSTRIES = ("Software", "Retail", "Logistics", "Healthcare", "Fintech", "Manufacturing")
 RANGES = ("1-10", "11-50", "51-200", "201-500", "501-1000", "1001-5000")
 LOOP_ROWS = 20_000
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """Yield a migrated, empty database on the configured (or an embedded) server; drop it after."""
-    with tempfile.TemporaryDirectory(prefix="dex-bench-") as tmp:
-        configured = os.environ.get("DATABASE_URL")
-        admin = (
-            libpq_url(configured)
-            if configured
-            else start_embedded_postgres(Path(tmp) / "pg", database="postgres")
-        )
-        name = f"dex_bench_{uuid4().hex[:8]}"
-        ensure_database(admin, name)
-        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-        try:
-            upgrade(url)
-            yield url
-        finally:
-            drop_database(admin, name)
 
 
 def company_rows(
