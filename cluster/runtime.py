@@ -11,20 +11,22 @@ import ray
 from config import ClusterSettings
 
 NAMESPACE = "dex"
+_dashboard_url: str | None = None
 
 log = logging.getLogger(__name__)
 
 
 def connect(cluster: ClusterSettings) -> dict[str, Any]:
     """Connect this process to Ray once; return where the dashboard is."""
+    global _dashboard_url
     if ray.is_initialized():
         return _describe()
     # Ray workers log to files; the driver stays quiet unless something breaks.
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
     if cluster.ray_address:
-        ray.init(address=cluster.ray_address, namespace=NAMESPACE, log_to_driver=False)
+        started = ray.init(address=cluster.ray_address, namespace=NAMESPACE, log_to_driver=False)
     else:
-        ray.init(
+        started = ray.init(
             namespace=NAMESPACE,
             num_cpus=cluster.ray_num_cpus,
             include_dashboard=cluster.ray_include_dashboard,
@@ -33,6 +35,7 @@ def connect(cluster: ClusterSettings) -> dict[str, Any]:
             log_to_driver=False,
             configure_logging=False,
         )
+    _dashboard_url = started.dashboard_url or None
     info = _describe()
     log.info("connected to Ray (%s), dashboard %s", info["address"], info["dashboard_url"])
     return info
@@ -40,7 +43,7 @@ def connect(cluster: ClusterSettings) -> dict[str, Any]:
 
 def _describe() -> dict[str, Any]:
     context = ray.get_runtime_context()
-    dashboard = ray.worker.get_dashboard_url() if hasattr(ray, "worker") else None
+    dashboard = _dashboard_url
     return {
         "address": context.gcs_address,
         "dashboard_url": f"http://{dashboard}"

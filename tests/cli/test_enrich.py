@@ -227,7 +227,8 @@ def test_an_interrupted_run_resumes_to_completion_without_duplicate_work(
 
     from cluster.coordinator import find_coordinator
 
-    domains = world.sample_domains(150, seed_offset=304)
+    # Eight chunks of 50 behind a gateway capped at 50 concurrent calls of 1 s: the interrupt lands early.
+    domains = world.sample_domains(400, seed_offset=304)
     source = write_csv(tmp_path / "big.csv", ["domain"], [[d] for d in domains])
     blueprint = tmp_path / "tech.json"
     blueprint.write_text(json.dumps(TECHNOGRAPHICS))
@@ -245,7 +246,7 @@ def test_an_interrupted_run_resumes_to_completion_without_duplicate_work(
 
     console = Console(record=True, width=200)
     request = EnrichRequest(out=out, input=source, blueprint=str(blueprint))
-    with knobs(sandbox, "leadmagic", latency_ms=250), pytest.raises(typer.Exit) as stopped:
+    with knobs(sandbox, "leadmagic", latency_ms=1000), pytest.raises(typer.Exit) as stopped:
         run_enrich(settings, request, console, on_poll=interrupt)
     assert stopped.value.exit_code == 130
     text = console.export_text(clear=False)
