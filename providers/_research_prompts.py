@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from providers.base import Outcome, ProviderResult, Skip, first_present, missing, result
+from providers.base import Outcome, ProviderResult, Skip, bare_domain, first_present, missing, result
 from providers.http import HttpResponse
 
 # action -> (the output field holding the URL, what to look for)
@@ -46,16 +46,6 @@ class ResearchPrompt:
     action: str
     company_name: str
     company_domain: str | None
-
-
-def bare_domain(value: Any) -> str | None:
-    """Reduce a website URL or domain to `host.tld` (no scheme, `www.`, port or path)."""
-    if not isinstance(value, str):
-        return None
-    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value.strip().lower())
-    host = re.split(r"[/?#:]", host, maxsplit=1)[0].rstrip(".")
-    host = re.sub(r"^www\d*\.", "", host)
-    return host if "." in host else None
 
 
 def research_subject(inputs: Mapping[str, Any]) -> tuple[str, str | None] | Skip:

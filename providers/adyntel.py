@@ -26,7 +26,6 @@ string `error`); 401/403 = bad key or email, 402 or any message about credits = 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,22 +49,15 @@ from providers.base import (
     missing,
     result,
 )
+from providers.base import (
+    bare_domain as _bare_domain,
+)
 from providers.http import HttpResponse
 
 NAME = "adyntel"
 COST_PER_CALL_USD = 44 / 5_000  # one credit
 TIMEOUT_S = 90  # ad libraries are scraped live; answers take tens of seconds
 NO_EMAIL = Skip(reason="missing_provider_api_key", missing=("adyntel_account_email",))
-
-
-def _bare_domain(value: Any) -> str | None:
-    """Reduce a website URL or domain to `company.com`, as Adyntel requires."""
-    if not isinstance(value, str):
-        return None
-    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value.strip().lower())
-    host = re.split(r"[/?#:]", host, maxsplit=1)[0].rstrip(".")
-    host = re.sub(r"^www\d*\.", "", host)
-    return host if "." in host else None
 
 
 def _post(path: str, fields: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:

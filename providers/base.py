@@ -11,6 +11,7 @@ requests, and the cluster's gateway decides about retries and rate limits.
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -280,6 +281,16 @@ def malformed(
     return result(
         action, provider, Outcome.FAILED, response, error_class=ErrorClass.MALFORMED_BODY, message=message
     )
+
+
+def bare_domain(value: Any) -> str | None:
+    """Reduce a website URL or domain to `host.tld` (no scheme, `www.`, port or path)."""
+    if not isinstance(value, str):
+        return None
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value.strip().lower())
+    host = re.split(r"[/?#:]", host, maxsplit=1)[0].rstrip(".")
+    host = re.sub(r"^www\d*\.", "", host)
+    return host if "." in host else None
 
 
 def first_present(inputs: Mapping[str, Any], *names: str) -> Any:

@@ -26,7 +26,6 @@ the output field it fills.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,6 +47,9 @@ from providers.base import (
     malformed,
     missing,
     result,
+)
+from providers.base import (
+    bare_domain as _bare_domain,
 )
 from providers.http import HttpResponse
 
@@ -100,16 +102,6 @@ def _query() -> str:
 
 
 CARD_REVENUE_QUERY = _query()
-
-
-def _bare_domain(value: Any) -> str | None:
-    """Reduce a website URL or domain to `host.tld` (no scheme, `www.`, port or path)."""
-    if not isinstance(value, str):
-        return None
-    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value.strip().lower())
-    host = re.split(r"[/?#:]", host, maxsplit=1)[0].rstrip(".")
-    host = re.sub(r"^www\d*\.", "", host)
-    return host if "." in host else None
 
 
 def build_card_revenue(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
