@@ -83,7 +83,7 @@ class BatchCoordinator:
         self.state = "running"
         queue: deque[uuid.UUID] = deque()
         attempts: dict[tuple[uuid.UUID, ...], int] = {}
-        in_flight: dict[Any, ChunkJob] = {}
+        in_flight: dict[asyncio.Future[ChunkReport], ChunkJob] = {}
         page_size = cluster.chunk_size * cluster.max_chunks_in_flight * 2
         cursor: tuple[int, uuid.UUID] | None = None
         exhausted = False
@@ -108,14 +108,12 @@ class BatchCoordinator:
                     break
                 queue.extend(run_id for run_id, _ in leftover)
                 continue
-            done, _ = ray.wait(list(in_flight), num_returns=1, timeout=0)
-            if not done:
-                await asyncio.sleep(0.02)
-                continue
-            for ref in done:
-                job = in_flight.pop(ref)
+            # Woken by the first chunk to end: no polling.
+            done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            for finished in done:
+                job = in_flight.pop(finished)
                 try:
-                    report: ChunkReport = await ref
+                    report: ChunkReport = finished.result()
                 except Exception as exc:  # the worker died or the task raised: replay the chunk
                     tries = attempts.get(job.run_ids, 1)
                     if tries >= cluster.chunk_max_attempts:
@@ -134,12 +132,13 @@ class BatchCoordinator:
         self.state = "finished"
         return status
 
-    def _launch(self, job: ChunkJob, settings_ref: Any, handles: Any) -> Any:
+    def _launch(self, job: ChunkJob, settings_ref: Any, handles: Any) -> asyncio.Future[ChunkReport]:
         # A readable name on the dashboard: which submission, which chunk, how many runs.
         self.counters["chunks_launched"] += 1
         number = int(self.counters["chunks_launched"])
         name = f"chunk {str(self.submission_id)[:8]} #{number} ({len(job.run_ids)} runs)"
-        return run_chunk.options(name=name).remote(job, settings_ref, handles)
+        ref = run_chunk.options(name=name).remote(job, settings_ref, handles)
+        return asyncio.ensure_future(ref)
 
     def _take(
         self, queue: deque[uuid.UUID], in_flight: dict[Any, ChunkJob], size: int

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from operator import methodcaller
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import orjson
@@ -34,6 +34,8 @@ from sqlalchemy import Connection, text
 Rows = pl.DataFrame | Sequence[Mapping[str, Any]]
 
 COPY_SLICE_ROWS = 50_000
+# From this many rows an upsert raises work_mem for its sort (a chunk's few hundred rows need not).
+BIG_BATCH_ROWS = 10_000
 # Enough for the ORDER BY of a large batch to sort in memory (pre-sorted input is then one pass).
 SORT_WORK_MEM = "256MB"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -121,14 +123,26 @@ _CONVERTERS: dict[int, tuple[tuple[type, ...], Callable[[Any], Any]]] = {
 }
 
 
-def _column_types(raw: psycopg.Connection[Any], table_name: str, columns: Sequence[str]) -> list[int]:
-    found = dict(
-        raw.execute(
-            "SELECT attname, atttypid::int FROM pg_attribute "
-            "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
-            [ident(table_name)],
-        ).fetchall()
-    )
+# Column types of the permanent tables, by (database, table): a schema changes only with a migration,
+# which restarts the processes. Staging tables are never cached (their names are new each time).
+_TYPE_CACHE: dict[tuple[str, str], dict[str, int]] = {}
+
+
+def _column_types(
+    raw: psycopg.Connection[Any], table_name: str, columns: Sequence[str], *, cache: bool = False
+) -> list[int]:
+    key = (raw.info.dbname, table_name)
+    found = _TYPE_CACHE.get(key) if cache else None
+    if found is None:
+        found = dict(
+            raw.execute(
+                "SELECT attname, atttypid::int FROM pg_attribute "
+                "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
+                [ident(table_name)],
+            ).fetchall()
+        )
+        if cache and found:
+            _TYPE_CACHE[key] = found
     missing = [c for c in columns if c not in found]
     if missing:
         raise ValueError(f"{table_name} has no column(s) {', '.join(missing)}")
@@ -167,8 +181,13 @@ def copy_rows(
     columns: Sequence[str],
     rows: Rows,
     constants: Mapping[str, Any] | None = None,
+    types_of: str | None = None,
 ) -> int:
-    """COPY rows into table_name's columns (constants: one value for every row); return the count."""
+    """COPY rows into table_name's columns (constants: one value for every row); return the count.
+
+    `types_of` names a permanent table whose columns have the same types (a staging table's
+    source): its types are looked up once per process instead of once per COPY.
+    """
     if len(rows) == 0:
         return 0
     constants = dict(constants or {})
@@ -176,7 +195,11 @@ def copy_rows(
     raw = driver_connection(conn)
     target = f"{ident(table_name)} ({_idents(names)})"
     with raw.cursor() as cursor:
-        oids = _column_types(raw, table_name, names) if not isinstance(rows, pl.DataFrame) else []
+        oids = (
+            _column_types(raw, types_of or table_name, names, cache=types_of is not None)
+            if not isinstance(rows, pl.DataFrame)
+            else []
+        )
         if oids and all(oid in _CONVERTERS for oid in oids):
             set_json_dumps(orjson.dumps, cursor)
             with cursor.copy(f"COPY {target} FROM STDIN (FORMAT binary)") as copy:
@@ -213,7 +236,9 @@ def stage_rows(
             f"SELECT {_idents(names)} FROM {ident(table_name)} WITH NO DATA"
         )
     )
-    copy_rows(conn=conn, table_name=staging, columns=columns, rows=rows, constants=constants)
+    copy_rows(
+        conn=conn, table_name=staging, columns=columns, rows=rows, constants=constants, types_of=table_name
+    )
     return staging
 
 
@@ -253,6 +278,7 @@ def upsert_rows(
     returning: Sequence[str] = (),
     constants: Mapping[str, Any] | None = None,
     keys_unique: bool = False,
+    on_conflict: Literal["update", "nothing"] = "update",
 ) -> list[tuple[Any, ...]]:
     """Upsert rows into table_name by key_columns: COPY to staging, then one INSERT … ON CONFLICT.
 
@@ -263,7 +289,8 @@ def upsert_rows(
     condition under which a conflicting row is updated ("" updates always). `returning` holds SQL
     expressions over `t`; the result is their tuples for the rows written (inserted or updated).
     `constants` are columns with one value for every row (such as the tenant); they may be keys. Pass
-    `keys_unique=True` when the caller has already collapsed duplicate keys.
+    `keys_unique=True` when the caller has already collapsed duplicate keys. `on_conflict="nothing"`
+    inserts only rows whose key is new (append-only tables written idempotently).
     """
     constants = dict(constants or {})
     row_keys = [k for k in key_columns if k not in constants]
@@ -281,6 +308,8 @@ def upsert_rows(
     sets = {c: f"COALESCE(excluded.{ident(c)}, t.{ident(c)})" for c in values}
     sets.update({c: f"excluded.{ident(c)}" for c in computed})
     sets.update(update_set or {})
+    if on_conflict == "nothing":
+        sets = {}
     if changed_when is None:
         changed_when = " OR ".join(
             f"(excluded.{ident(c)} IS NOT NULL AND excluded.{ident(c)} IS DISTINCT FROM t.{ident(c)})"
@@ -301,13 +330,45 @@ def upsert_rows(
         + (f" RETURNING {', '.join(returning)}" if returning else "")
     )
     with driver_connection(conn).cursor() as cursor:
-        # set_config(…, true) is transaction-local: put the caller's value back right after.
-        previous = cursor.execute(
-            "SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [SORT_WORK_MEM]
-        ).fetchone()
+        previous = None
+        if len(rows) >= BIG_BATCH_ROWS:
+            # set_config(…, true) is transaction-local: put the caller's value back right after.
+            previous = cursor.execute(
+                "SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [SORT_WORK_MEM]
+            ).fetchone()
         cursor.execute(statement)
         written = cursor.fetchall() if returning else []
         cursor.execute(f"DROP TABLE {ident(staging)}")
         if previous is not None:
             cursor.execute("SELECT set_config('work_mem', %s, true)", [previous[0]])
     return written
+
+
+def update_rows(
+    *,
+    conn: Connection,
+    table_name: str,
+    columns: Sequence[str],
+    rows: Rows,
+    key_columns: Sequence[str],
+    also_set: Mapping[str, str] | None = None,
+) -> int:
+    """Set columns of existing rows by key: COPY to staging, then one UPDATE … FROM; return the count.
+
+    `also_set` adds SQL expressions to the SET list (such as `now()`). Rows whose key matches no row
+    change nothing. Duplicate keys must not be passed.
+    """
+    if len(rows) == 0:
+        return 0
+    staging = stage_rows(conn=conn, table_name=table_name, columns=columns, rows=rows)
+    keys = set(key_columns)
+    sets = [f"{ident(c)} = s.{ident(c)}" for c in columns if c not in keys]
+    sets += [f"{ident(c)} = {expression}" for c, expression in (also_set or {}).items()]
+    match = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in key_columns)
+    with driver_connection(conn).cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ident(table_name)} AS t SET {', '.join(sets)} FROM {ident(staging)} AS s WHERE {match}"
+        )
+        updated = cursor.rowcount
+        cursor.execute(f"DROP TABLE {ident(staging)}")
+    return updated

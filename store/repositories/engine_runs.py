@@ -7,14 +7,14 @@ Batches are sorted by key before writing so concurrent chunks never deadlock.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Connection, func, select, text, update
 
-from store.tables import entity_timeline, operation_runs, pipeline_runs, step_results, submissions
+from store.bulk import update_rows, upsert_rows
+from store.tables import operation_runs, pipeline_runs, step_results, submissions
 
 TERMINAL_RUN_STATUSES = ("succeeded", "failed", "canceled")
 TERMINAL_STEP_STATUSES = ("succeeded", "failed", "skipped")
@@ -74,69 +74,84 @@ def mark_running(*, conn: Connection, run_ids: Sequence[UUID]) -> None:
         )
 
 
-_STEP_RESULT_UPDATES = (
-    "operation_id", "status", "skip_reason", "operation_run_id", "cost_usd", "input_payload",
-    "output_payload", "error_message", "error_details", "started_at", "finished_at", "duration_ms", "attempt",
-)  # fmt: skip
+def _columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every key any row has, in first-seen order (a missing key is written as NULL)."""
+    return list(dict.fromkeys(key for row in rows for key in row))
+
+
+# A replayed step result keeps the row's tenant, submission and id.
+_STEP_RESULT_OWNERSHIP = frozenset({"org_id", "company_id", "submission_id"})
 
 
 def upsert_step_results(*, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert or replace step results by (pipeline_run_id, step_position)."""
+    """Insert or replace step results by (pipeline_run_id, step_position): one staged upsert."""
     if not rows:
         return
-    ordered = sorted(rows, key=lambda r: (str(r["pipeline_run_id"]), r["step_position"]))
-    statement = insert(step_results)
-    conn.execute(
-        statement.on_conflict_do_update(
-            constraint="uq_step_results_run_position",
-            set_={name: statement.excluded[name] for name in _STEP_RESULT_UPDATES}
-            | {"updated_at": func.now()},
-        ),
-        ordered,
+    columns = [c for c in _columns(rows) if c != "updated_at"]
+    keys = ("pipeline_run_id", "step_position")
+    replaced = {c: f"excluded.{c}" for c in columns if c not in keys and c not in _STEP_RESULT_OWNERSHIP}
+    upsert_rows(
+        conn=conn,
+        table_name="step_results",
+        columns=columns,
+        rows=rows,
+        key_columns=keys,
+        computed={"updated_at": "now()"},
+        update_set=replaced,
+        changed_when="",
+        keys_unique=True,
     )
 
 
 def insert_children(*, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Create child runs (queued); a replayed fan-out creates nothing twice."""
     if rows:
-        ordered = sorted(rows, key=lambda r: str(r["id"]))
-        conn.execute(insert(pipeline_runs).on_conflict_do_nothing(index_elements=["id"]), ordered)
+        upsert_rows(
+            conn=conn,
+            table_name="pipeline_runs",
+            columns=_columns(rows),
+            rows=rows,
+            key_columns=("id",),
+            keys_unique=True,
+            on_conflict="nothing",
+        )
 
 
 def finish_runs(*, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Set each run's final status, error, entity id and context."""
+    """Set each run's final status, error, entity id and context (one staged UPDATE)."""
     if not rows:
         return
-    params = [
-        {
-            "run_id": r["run_id"],
-            "status": r["status"],
-            "error_message": r.get("error_message"),
-            "entity_id": r.get("entity_id"),
-            "context": r["context"],
-        }
-        for r in sorted(rows, key=lambda r: str(r["run_id"]))
-    ]
-    conn.execute(
-        update(pipeline_runs)
-        .where(pipeline_runs.c.id == bindparam("run_id"))
-        .values(
-            status=bindparam("status"),
-            error_message=bindparam("error_message"),
-            entity_id=bindparam("entity_id"),
-            context=bindparam("context"),
-            finished_at=func.now(),
-            updated_at=func.now(),
-        ),
-        params,
+    update_rows(
+        conn=conn,
+        table_name="pipeline_runs",
+        columns=["id", "status", "error_message", "entity_id", "context"],
+        rows=[
+            {
+                "id": r["run_id"],
+                "status": r["status"],
+                "error_message": r.get("error_message"),
+                "entity_id": r.get("entity_id"),
+                "context": r["context"],
+            }
+            for r in rows
+        ],
+        key_columns=("id",),
+        also_set={"finished_at": "now()", "updated_at": "now()"},
     )
 
 
 def insert_timeline(*, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Append timeline events (deterministic ids: a replay adds nothing)."""
     if rows:
-        ordered = sorted(rows, key=lambda r: str(r["id"]))
-        conn.execute(insert(entity_timeline).on_conflict_do_nothing(index_elements=["id"]), ordered)
+        upsert_rows(
+            conn=conn,
+            table_name="entity_timeline",
+            columns=_columns(rows),
+            rows=rows,
+            key_columns=("id",),
+            keys_unique=True,
+            on_conflict="nothing",
+        )
 
 
 def pending_runs(

@@ -6,19 +6,25 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.dialects.postgresql import insert
 
-from store.tables import operation_attempts, operation_runs
+from store.bulk import upsert_rows
 
 
 def insert_operation_history(
     *, conn: Connection, runs: Sequence[dict[str, Any]], attempts: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert run and attempt rows; a replayed write (same run ids) changes nothing."""
-    if runs:
-        conn.execute(insert(operation_runs).on_conflict_do_nothing(index_elements=["run_id"]), list(runs))
-    if attempts:
-        conn.execute(
-            insert(operation_attempts).on_conflict_do_nothing(index_elements=["run_id", "attempt_index"]),
-            list(attempts),
-        )
+    """Insert run and attempt rows: staged COPY, then INSERT … ON CONFLICT DO NOTHING (replays add none)."""
+    for table_name, rows, keys in (
+        ("operation_runs", runs, ("run_id",)),
+        ("operation_attempts", attempts, ("run_id", "attempt_index")),
+    ):
+        if rows:
+            upsert_rows(
+                conn=conn,
+                table_name=table_name,
+                columns=list(dict.fromkeys(key for row in rows for key in row)),
+                rows=rows,
+                key_columns=keys,
+                keys_unique=True,
+                on_conflict="nothing",
+            )
