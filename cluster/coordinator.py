@@ -98,7 +98,7 @@ class BatchCoordinator:
                 run_ids = self._take(queue, in_flight, cluster.chunk_size)
                 if run_ids:
                     job = ChunkJob(scope=scope, run_ids=run_ids, steps=steps)
-                    in_flight[self._launch(job, settings_ref, handles)] = job
+                    in_flight[await self._launch(job, settings_ref, handles)] = job
             if not in_flight:
                 if queue or not exhausted:
                     continue
@@ -122,7 +122,7 @@ class BatchCoordinator:
                     else:
                         attempts[job.run_ids] = tries + 1
                         self.counters["chunks_retried"] += 1
-                        in_flight[self._launch(job, settings_ref, handles)] = job
+                        in_flight[await self._launch(job, settings_ref, handles)] = job
                     continue
                 self._account(report)
                 # Children go first: depth-first keeps the tree's memory and latency small.
@@ -132,12 +132,16 @@ class BatchCoordinator:
         self.state = "finished"
         return status
 
-    def _launch(self, job: ChunkJob, settings_ref: Any, handles: Any) -> asyncio.Future[ChunkReport]:
+    async def _launch(self, job: ChunkJob, settings_ref: Any, handles: Any) -> asyncio.Future[ChunkReport]:
         # A readable name on the dashboard: which submission, which chunk, how many runs.
         self.counters["chunks_launched"] += 1
         number = int(self.counters["chunks_launched"])
         name = f"chunk {str(self.submission_id)[:8]} #{number} ({len(job.run_ids)} runs)"
-        ref = run_chunk.options(name=name).remote(job, settings_ref, handles)
+        try:
+            (ref,) = await chunk_launcher().launch.remote(job, [settings_ref], handles, name)
+        except ray.exceptions.RayActorError:
+            # The launcher died (its chunks with it; they will be replayed): start a new one.
+            (ref,) = await chunk_launcher().launch.remote(job, [settings_ref], handles, name)
         return asyncio.ensure_future(ref)
 
     def _take(
@@ -189,6 +193,31 @@ class BatchCoordinator:
             "elapsed_s": round(time.monotonic() - self.started, 1),
             **self.counters,
         }
+
+
+LAUNCHER_NAME = "dex:chunk-launcher"
+
+
+@ray.remote(num_cpus=0, max_concurrency=64)  # type: ignore[call-overload]
+class ChunkLauncher:
+    """Submits every submission's chunk tasks, so that they all share one pool of warm workers.
+
+    Ray never lends a worker process that ran tasks under one detached actor to another: were each
+    coordinator (a detached actor) to submit its own chunks, every submission would start, and
+    import the engine into, fresh worker processes (seconds of CPU each) while the previous
+    submission's workers sat idle. Submitted from this one detached actor, chunks reuse them.
+    """
+
+    def launch(self, job: ChunkJob, settings_ref: list[Any], handles: Any, name: str) -> tuple[ray.ObjectRef]:
+        """Start the chunk task; return its reference (in a tuple, so Ray passes it on unresolved)."""
+        return (run_chunk.options(name=name).remote(job, settings_ref[0], handles),)
+
+
+def chunk_launcher() -> ActorHandle:
+    """Return the cluster's chunk launcher, creating it if needed."""
+    return ChunkLauncher.options(  # type: ignore[attr-defined]
+        name=LAUNCHER_NAME, namespace=NAMESPACE, lifetime="detached", get_if_exists=True
+    ).remote()
 
 
 def start_coordinator(submission_id: uuid.UUID, settings: Settings) -> ActorHandle:

@@ -34,6 +34,8 @@ from providers.execute import Endpoint, Sleep, execute
 from providers.http import HttpClient
 from providers.registry import all_providers, endpoint_for, rate_limit_for
 
+UNPACED_INTERVAL_S = 1e-6
+
 
 @dataclass
 class GatewayStats:
@@ -105,6 +107,9 @@ class ProviderGateway:
         # Paced evenly (no burst): a provider's own bucket then never runs dry however the requests
         # jitter on the wire, so a gateway at its provider's exact limit sees no 429.
         self._limiter = AsyncLimiter(1, 1 / limit.per_second)
+        # Spacing requests less than a microsecond apart is below the event loop's clock: a limit
+        # that high means "unlimited", and pacing it would only cost a timer per request.
+        self._paced = 1 / limit.per_second >= UNPACED_INTERVAL_S
         # aiolimiter lets whichever waiter wakes first through; this lock admits them strictly in
         # arrival order, so the entities that asked first finish their step first and move on —
         # which keeps every provider of a multi-step blueprint busy at once.
@@ -156,7 +161,9 @@ class ProviderGateway:
 
     async def call_many(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[ProviderResult]:
         """Run many (action, inputs) calls concurrently, in order of the answers' positions."""
-        return list(await asyncio.gather(*(self.call(action, inputs) for action, inputs in requests)))
+        results = list(await asyncio.gather(*(self.call(action, inputs) for action, inputs in requests)))
+        engine_metrics().flush()
+        return results
 
     def _wait(self, state: RetryCallState) -> float:
         self.stats.retries += 1
@@ -176,7 +183,8 @@ class ProviderGateway:
             pause = self._paused_until - time.monotonic()
             if pause > 0:
                 await asyncio.sleep(pause)
-            await self._limiter.acquire()
+            if self._paced:
+                await self._limiter.acquire()
 
     async def _attempt(self, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
         if time.monotonic() < self._circuit_open_until:

@@ -6,11 +6,16 @@ no-ops, so the same code runs in tests and in a plain process.
 
 from __future__ import annotations
 
+import time
+from collections import Counter as TallyCounter
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 import ray
+
+FLUSH_S = 0.5
+LATENCY_SAMPLE_S = 0.01
 
 
 class EngineMetrics:
@@ -37,27 +42,53 @@ class EngineMetrics:
             boundaries=[5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000],
             tag_keys=("provider",),
         )
+        self._attempts: TallyCounter[tuple[str, str]] = TallyCounter()
+        self._rate_limited: TallyCounter[str] = TallyCounter()
+        self._next_flush = 0.0
+        self._next_latency: dict[str, float] = {}
         self.runs = Counter("dex_runs_finished_total", "Pipeline runs finished, by status", ("status",))
         self.rows = Counter("dex_rows_upserted_total", "Rows written by the result sink", ("table",))
 
     def step_finished(self, operation_id: str, outcomes: Sequence[Any]) -> None:
-        """Count a step's outcomes."""
+        """Count a step's outcomes (one increment per status, not per outcome)."""
         if not self.enabled:
             return
-        for outcome in outcomes:
-            self.steps.inc(tags={"operation": operation_id, "status": outcome.status})
+        for status, count in TallyCounter(o.status for o in outcomes).items():
+            self.steps.inc(count, tags={"operation": operation_id, "status": status})
 
     def provider_attempt(
         self, provider: str, outcome: str, latency_ms: float | None, rate_limited: bool
     ) -> None:
-        """Count one request a gateway sent (every retry included), its latency and a 429."""
+        """Count one request a gateway sent (every retry included), its latency and a 429.
+
+        Counts are added up here and passed to Ray at most every FLUSH_S, and latency is sampled (a
+        gateway sends thousands of requests a second; one metric call costs about 0.1 ms).
+        """
         if not self.enabled:
             return
-        self.provider_requests.inc(tags={"provider": provider, "outcome": outcome})
-        if latency_ms is not None:
-            self.provider_latency.observe(latency_ms, tags={"provider": provider})
+        self._attempts[(provider, outcome)] += 1
         if rate_limited:
-            self.rate_limited.inc(tags={"provider": provider})
+            self._rate_limited[provider] += 1
+        now = time.monotonic()
+        if latency_ms is not None and now >= self._next_latency.get(provider, 0.0):
+            # A sample, taken at most every LATENCY_SAMPLE_S per provider: which request is sampled
+            # depends on the clock, not on its latency, so the distribution stays unbiased.
+            self._next_latency[provider] = now + LATENCY_SAMPLE_S
+            self.provider_latency.observe(latency_ms, tags={"provider": provider})
+        if now >= self._next_flush:
+            self.flush()
+
+    def flush(self) -> None:
+        """Pass the counts added up so far to Ray."""
+        if not self.enabled:
+            return
+        self._next_flush = time.monotonic() + FLUSH_S
+        for (provider, outcome), count in self._attempts.items():
+            self.provider_requests.inc(count, tags={"provider": provider, "outcome": outcome})
+        for provider, count in self._rate_limited.items():
+            self.rate_limited.inc(count, tags={"provider": provider})
+        self._attempts.clear()
+        self._rate_limited.clear()
 
     def runs_finished(self, succeeded: int, failed: int) -> None:
         """Count finished runs."""

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from heapq import merge
 from itertools import accumulate
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import unquote
 
 from providers.sandbox import world_data as data
@@ -182,6 +182,14 @@ def _draw_name(rng: random.Random, spec: IndustrySpec) -> tuple[str, str]:
     return base, (slug, f"get{slug}", f"{slug}hq", f"try{slug}")[
         0 if r < 0.75 else 1 if r < 0.85 else 2 if r < 0.95 else 3
     ]
+
+
+class CompanyBrief(NamedTuple):
+    """What a list of related companies shows of each: read off the world without building it."""
+
+    name: str
+    domain: str
+    linkedin_url: str
 
 
 class World:
@@ -389,6 +397,11 @@ class World:
         """Find a company by domain, URL or email address, in any casing, with or without `www.`."""
         i = self._index(domain)
         return None if i is None else self._company_at(i)
+
+    def brief(self, domain: str) -> CompanyBrief | None:
+        """Find a company's name, domain and LinkedIn URL (cheap: a related-companies list has many)."""
+        i = self._index(domain)
+        return None if i is None else CompanyBrief(self._names[i], self._domains[i], self._linkedin_url(i))
 
     def company_at(self, index: int) -> Company:
         """Return the company at a position in the world (0 <= index < company_count)."""

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from providers.sandbox.app import SandboxProvider
-from providers.sandbox.world import Company, normalize_domain
+from providers.sandbox.world import Company, CompanyBrief, normalize_domain
 
 Handler = Callable[[Request], Awaitable[Response]]
 Answer = Callable[[Company], "dict[str, Any] | None"]  # None: the service holds nothing for this company
@@ -138,11 +138,11 @@ class RevenueInfraSandbox(SandboxProvider):
 
     # -- answers -----------------------------------------------------------------------------------
 
-    def _brief(self, domain: str) -> Company:
-        company = self.world.company(domain)
-        if company is None:  # relations always point inside the world
+    def _brief(self, domain: str) -> CompanyBrief:
+        brief = self.world.brief(domain)
+        if brief is None:  # relations always point inside the world
             raise LookupError(domain)
-        return company
+        return brief
 
     def _competitors(self, company: Company) -> dict[str, Any]:
         rivals = [self._brief(d) for d in company.competitors]
