@@ -1,9 +1,9 @@
 """A chunk task: hundreds of runs carried through the blueprint's steps together, as one Ray task.
 
-Within a chunk every step runs for all its active runs concurrently (asyncio); their provider calls
-go out in batches to the gateway actors (BatchingCaller), and each step's results are written in one
-transaction. A chunk never waits on the children its fan-outs create: it reports them, and the
-coordinator schedules them as new chunks.
+Within a chunk every run moves through its steps on its own (asyncio), taking its next step as soon
+as the last is done; the provider calls of all runs go out in batches to the gateway actors
+(BatchingCaller), and finished steps are written in batches (StepWriter). A chunk never waits on
+the children its fan-outs create: it reports them, and the coordinator schedules them as new chunks.
 """
 
 from __future__ import annotations
@@ -127,24 +127,19 @@ class ChunkRunner:
             return engine_runs.stored_outputs(conn=conn, run_ids=run_ids)
 
     async def run(self) -> ChunkReport:
-        """Execute every step for the chunk's runs; write as it goes; report children and counters."""
+        """Carry every run through the steps; write as they go; report children and counters.
+
+        Each run moves to its next step as soon as its current one is done, so a provider's answers
+        feed the next provider's queue one by one rather than a whole chunk at a time; the calls
+        still reach the gateways in batches (BatchingCaller) and the rows PostgreSQL in batches
+        (StepWriter).
+        """
         started = time.perf_counter()
         report = ChunkReport(run_ids=self.job.run_ids)
         states = await asyncio.to_thread(self._load)
-        by_id = {s.run_id: s for s in states}
-        # One writer thread: a step's rows are written, in order, while the next step's calls are out.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink") as writer:
-            loop = asyncio.get_running_loop()
-            writes = []
-            for step in self.plan.steps:
-                active = [s for s in states if s.active_at(step.position)]
-                if not active:
-                    continue
-                outcomes, skips = await self._step(step, active)
-                writes.append(loop.run_in_executor(writer, self.sink.write_step, step, outcomes, by_id))
-                writes.append(loop.run_in_executor(writer, self.sink.write_skips, skips))
-                report.steps_executed += sum(1 for o in outcomes if o.result is not None)
-            await asyncio.gather(*writes)
+        self._fresh = FreshnessLookup(self.engine, self.job.scope.org_id)
+        async with StepWriter(self.sink, {s.run_id: s for s in states}) as writer:
+            await asyncio.gather(*(self._carry(state, writer) for state in states))
         for state in states:
             if not state.finished:
                 state.status = "succeeded"
@@ -155,40 +150,33 @@ class ChunkRunner:
             for outcome in state.outcomes:
                 report.children += [(c.run_id, state.depth + 1) for c in outcome.children]
                 report.cost_usd += outcome.cost_usd
+                report.steps_executed += outcome.result is not None
         report.provider_calls = getattr(self.caller, "provider_calls", 0)
         report.actor_calls = getattr(self.caller, "actor_calls", 0)
         report.seconds = time.perf_counter() - started
         return report
 
-    async def _step(
-        self, step: PlannedStep, active: Sequence[RunState]
-    ) -> tuple[list[StepOutcome], list[StepOutcome]]:
-        outcomes: list[StepOutcome] = []
-        to_run: list[RunState] = []
-        fresh = self._fresh_entities(step, active)
-        for state in active:
+    async def _carry(self, state: RunState, writer: StepWriter) -> None:
+        """Run one run's remaining steps in order, handing each outcome to the writer."""
+        for step in self.plan.steps:
+            if not state.active_at(step.position):
+                continue
             if not evaluate(step.condition, state.context):
-                outcomes.append(skip_for_condition(state, step))
-            elif state.run_id in fresh:
-                outcomes.append(skip_for_freshness(state, step, fresh[state.run_id]))
+                outcome = skip_for_condition(state, step)
+            elif (fresh := await self._fresh.lookup(step, state)) is not None:
+                outcome = skip_for_freshness(state, step, fresh)
             else:
-                to_run.append(state)
-        outcomes += await asyncio.gather(*(execute_step(s, step, self.caller) for s in to_run))
-        skips: list[StepOutcome] = []
-        by_id = {s.run_id: s for s in active}
-        for outcome in outcomes:
-            state = by_id[outcome.run_id]
+                outcome = await execute_step(state, step, self.caller)
             state.outcomes.append(outcome)
             state.done_steps[step.position] = outcome.status
+            writer.add(step, outcome)
             ending = self._ending(state, step, outcome)
             if ending is not None:
-                later = end_remaining(state, self.plan, step.position, ending)
-                state.outcomes += later
-                skips += later
-                for skipped in later:
+                for skipped in end_remaining(state, self.plan, step.position, ending):
+                    state.outcomes.append(skipped)
                     state.done_steps[skipped.position] = "skipped"
-        engine_metrics().step_finished(step.operation_id, outcomes)
-        return outcomes, skips
+                    writer.add(self.plan.step(skipped.position), skipped)
+                return
 
     @staticmethod
     def _ending(state: RunState, step: PlannedStep, outcome: StepOutcome) -> str | None:
@@ -203,33 +191,131 @@ class ChunkRunner:
             return "parent_step_condition_not_met"
         return "fanned_out" if outcome.children else "no_fan_out_results"
 
-    def _fresh_entities(
-        self, step: PlannedStep, active: Sequence[RunState]
-    ) -> dict[uuid.UUID, Mapping[str, Any]]:
-        """Find, in one query per entity type, the runs whose entity is fresh enough to skip this step."""
+
+class StepWriter:
+    """Collects finished step outcomes and writes them in batches, in order, on one writer thread.
+
+    A batch goes when FLUSH_ROWS outcomes have gathered or FLUSH_S after its first one, whichever
+    comes first; leaving the `async with` writes what is left and waits for every write.
+    """
+
+    FLUSH_ROWS = 400
+    FLUSH_S = 0.25
+
+    def __init__(self, sink: ResultSink, states: dict[uuid.UUID, RunState]) -> None:
+        self._sink = sink
+        self._states = states
+        self._pending: list[tuple[PlannedStep, StepOutcome]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._writes: list[asyncio.Future[None]] = []
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink")
+
+    async def __aenter__(self) -> StepWriter:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            self.flush()
+            await asyncio.gather(*self._writes)
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def add(self, step: PlannedStep, outcome: StepOutcome) -> None:
+        """Queue an outcome for the next batch."""
+        self._pending.append((step, outcome))
+        if len(self._pending) >= self.FLUSH_ROWS:
+            self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.FLUSH_S, self.flush)
+
+    def flush(self) -> None:
+        """Send what has gathered to the writer thread."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        for operation_id, outcomes in _by_operation(batch).items():
+            engine_metrics().step_finished(operation_id, outcomes)
+        loop = asyncio.get_running_loop()
+        self._writes.append(loop.run_in_executor(self._pool, self._sink.write_outcomes, batch, self._states))
+
+
+def _by_operation(batch: Sequence[tuple[PlannedStep, StepOutcome]]) -> dict[str, list[StepOutcome]]:
+    grouped: dict[str, list[StepOutcome]] = {}
+    for step, outcome in batch:
+        grouped.setdefault(step.operation_id, []).append(outcome)
+    return grouped
+
+
+class FreshnessLookup:
+    """Answers "is this run's entity fresh enough to skip the step?" with one query per tick, not per run."""
+
+    TICK_S = 0.005
+
+    def __init__(self, engine: Engine, org_id: uuid.UUID) -> None:
+        self._engine = engine
+        self._org_id = org_id
+        self._waiting: dict[int, list[tuple[RunState, asyncio.Future[Mapping[str, Any] | None]]]] = {}
+        self._steps: dict[int, PlannedStep] = {}
+
+    async def lookup(self, step: PlannedStep, state: RunState) -> Mapping[str, Any] | None:
+        """Return the stored entity that makes this step skippable for the run, or None."""
         rule = step.skip_if_fresh
-        hours = float(rule.get("max_age_hours", 0) or 0) if rule else 0.0
-        if not rule or hours <= 0:
-            return {}
+        if not rule or float(rule.get("max_age_hours", 0) or 0) <= 0:
+            return None
+        future: asyncio.Future[Mapping[str, Any] | None] = asyncio.get_running_loop().create_future()
+        queue = self._waiting.setdefault(step.position, [])
+        if not queue:
+            self._steps[step.position] = step
+            asyncio.get_running_loop().call_later(self.TICK_S, self._query, step.position)
+        queue.append((state, future))
+        return await future
+
+    def _query(self, position: int) -> None:
+        waiting = self._waiting.pop(position, [])
+        task = asyncio.ensure_future(asyncio.to_thread(self._fresh, self._steps[position], waiting))
+        task.add_done_callback(lambda done: _settle(done, waiting))
+
+    def _fresh(
+        self, step: PlannedStep, waiting: Sequence[tuple[RunState, Any]]
+    ) -> list[Mapping[str, Any] | None]:
+        rule = step.skip_if_fresh or {}
+        hours = float(rule.get("max_age_hours", 0) or 0)
         fields = [f for f in rule.get("identity_fields", []) if isinstance(f, str)]
-        fresh: dict[uuid.UUID, Mapping[str, Any]] = {}
-        with self.engine.connect() as conn:
+        found: dict[uuid.UUID, Mapping[str, Any] | None] = {}
+        with self._engine.connect() as conn:
             for entity_type in ENTITY_TYPES:
-                runs = [s for s in active if s.entity_type == entity_type]
+                runs = [s for s, _ in waiting if s.entity_type == entity_type]
                 if not runs:
                     continue
                 identities = [
                     {k: s.context.get(k) for k in fields} if fields else dict(s.context) for s in runs
                 ]
-                found = entity_store.find_fresh_entities(
+                rows = entity_store.find_fresh_entities(
                     conn=conn,
-                    org_id=self.job.scope.org_id,
+                    org_id=self._org_id,
                     entity_type=entity_type,
                     identities=identities,
                     max_age_hours=hours,
                 )
-                fresh.update({s.run_id: row for s, row in zip(runs, found, strict=True) if row is not None})
-        return fresh
+                found.update({s.run_id: row for s, row in zip(runs, rows, strict=True)})
+        return [found.get(s.run_id) for s, _ in waiting]
+
+
+def _settle(
+    done: asyncio.Future[list[Mapping[str, Any] | None]],
+    waiting: Sequence[tuple[RunState, asyncio.Future[Mapping[str, Any] | None]]],
+) -> None:
+    error = done.exception()
+    for index, (_, future) in enumerate(waiting):
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(done.result()[index])
 
 
 def run_chunk_locally(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:

@@ -46,6 +46,10 @@ class Plan:
             names += list(step.spec.providers)
         return tuple(dict.fromkeys(names))
 
+    def step(self, position: int) -> PlannedStep:
+        """The step at position."""
+        return next(s for s in self.steps if s.position == position)
+
     def after(self, position: int) -> tuple[PlannedStep, ...]:
         """The steps after position."""
         return tuple(s for s in self.steps if s.position > position)

@@ -1,7 +1,8 @@
-"""ResultSink: what a chunk produced, written to PostgreSQL in bulk — per step, and once at the end.
+"""ResultSink: what a chunk produced, written to PostgreSQL in bulk — as steps finish, and at the end.
 
-After each step: step results, operation runs and attempts, and any children, in one transaction.
-A run's context is not rewritten per step: a replay rebuilds it from the stored operation outputs.
+As steps finish: step results, operation runs and attempts, and any children, in batches of
+whatever has finished (one transaction each). A run's context is not rewritten per step: a replay
+rebuilds it from the stored operation outputs.
 At the end of the chunk: entity state (the runs' final contexts and the entities their fan-outs
 discovered, identity resolved against what is stored), timeline events under those same entity
 ids, and each run's final status and context, in one transaction. Every row is keyed so a replayed
@@ -58,22 +59,19 @@ class ResultSink:
         self.scope = scope
         self.rows_written = 0
 
-    def write_step(
-        self,
-        step: PlannedStep,
-        outcomes: Sequence[StepOutcome],
-        states: dict[uuid.UUID, RunState],
+    def write_outcomes(
+        self, items: Sequence[tuple[PlannedStep, StepOutcome]], states: dict[uuid.UUID, RunState]
     ) -> None:
-        """Write one step's outcomes (with its operation history) and the children it created."""
+        """Write outcomes of any steps, with their operation history and children, in one transaction."""
         scope = self.scope
         step_rows: list[dict[str, Any]] = []
         run_rows: list[dict[str, Any]] = []
         attempt_rows: list[dict[str, Any]] = []
         child_rows: list[dict[str, Any]] = []
-        for outcome in outcomes:
+        for step, outcome in items:
             step_rows.append(self._step_row(outcome))
+            state = states[outcome.run_id]
             if outcome.result is not None:
-                state = states[outcome.run_id]
                 run_row, attempts = history_rows(
                     outcome.result,
                     org_id=scope.org_id,
@@ -85,9 +83,7 @@ class ResultSink:
                 )
                 run_rows.append(run_row)
                 attempt_rows += attempts
-            parent = states.get(outcome.run_id)
             for child in outcome.children:
-                assert parent is not None
                 child_rows.append(
                     {
                         "id": child.run_id,
@@ -99,25 +95,20 @@ class ResultSink:
                         "parent_pipeline_run_id": outcome.run_id,
                         "parent_step_position": outcome.position,
                         "start_position": outcome.position + 1,
-                        "depth": parent.depth + 1,
+                        "depth": state.depth + 1,
                         "entity_index": child.entity_index,
                         "entity_type": child.entity_type,
                         "context": child.context,
                         "status": "queued",
                     }
                 )
+        if not step_rows:
+            return
         with self.engine.begin() as conn:
             insert_operation_history(conn=conn, runs=run_rows, attempts=attempt_rows)
             engine_runs.insert_children(conn=conn, rows=child_rows)
             engine_runs.upsert_step_results(conn=conn, rows=step_rows)
         self.rows_written += len(step_rows) + len(run_rows) + len(attempt_rows) + len(child_rows)
-
-    def write_skips(self, outcomes: Sequence[StepOutcome]) -> None:
-        """Write steps skipped without running (upstream failure, fan-out ends)."""
-        if outcomes:
-            with self.engine.begin() as conn:
-                engine_runs.upsert_step_results(conn=conn, rows=[self._step_row(o) for o in outcomes])
-            self.rows_written += len(outcomes)
 
     def _step_row(self, outcome: StepOutcome) -> dict[str, Any]:
         scope = self.scope
