@@ -35,7 +35,7 @@ def _serve(settings: Settings, host: str, port: int, *, cluster: bool = True) ->
 
     with open_database(settings, migrate=True) as db:
         if cluster:
-            from cluster.launch import resume_unfinished
+            from cluster.launch import resume_unfinished, warm_workers
             from cluster.runtime import connect
 
             info = connect(settings.cluster)
@@ -43,6 +43,7 @@ def _serve(settings: Settings, host: str, port: int, *, cluster: bool = True) ->
                 f"Ray cluster at {info['address']}; dashboard {info['dashboard_url'] or 'not started'}"
             )
             resumed = resume_unfinished(settings)
+            warm_workers(settings, wait=False)
             if resumed:
                 typer.echo(f"resumed {len(resumed)} unfinished submission(s)")
         application = create_app(settings, db.engine)

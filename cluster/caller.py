@@ -70,23 +70,39 @@ class BatchingCaller:
     ) -> None:
         self.actor_calls += 1
         try:
-            results = await self._handles[provider].call_batch.remote(
-                [(action, inputs) for action, inputs, _ in batch]
+            # Answers stream back as the gateway gets them: each caller moves on with its own.
+            stream: Any = (
+                self._handles[provider]
+                .call_stream.options(num_returns="streaming")
+                .remote([(action, inputs) for action, inputs, _ in batch])
             )
-        except Exception as exc:  # the actor died or the call was lost: each call fails, retryably
-            results = [
+            async for ref in stream:
+                for position, outcome in await ref:
+                    future = batch[position][2]
+                    if not future.done():
+                        future.set_result(outcome)
+        except Exception as exc:  # the actor died or the call was lost: what is unanswered fails, retryably
+            _settle_unanswered(provider, batch, f"gateway unavailable: {type(exc).__name__}")
+        _settle_unanswered(provider, batch, "gateway stream ended without an answer")
+
+
+def _settle_unanswered(
+    provider: str,
+    batch: list[tuple[str, dict[str, Any], asyncio.Future[ProviderResult]]],
+    message: str,
+) -> None:
+    """Fail, retryably, every call of the batch that has no answer yet."""
+    for action, _, future in batch:
+        if not future.done():
+            future.set_result(
                 ProviderResult(
                     provider=provider,
                     action=action,
                     outcome=Outcome.RETRYABLE,
                     error_class=ErrorClass.CONNECTION,
-                    message=f"gateway unavailable: {type(exc).__name__}",
+                    message=message,
                 )
-                for action, _, _ in batch
-            ]
-        for (_, _, future), outcome in zip(batch, results, strict=True):
-            if not future.done():
-                future.set_result(outcome)
+            )
 
 
 class ClusterGatewayCaller:

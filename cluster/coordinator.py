@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 import uuid
 from collections import deque
@@ -211,6 +212,24 @@ class ChunkLauncher:
     def launch(self, job: ChunkJob, settings_ref: list[Any], handles: Any, name: str) -> tuple[ray.ObjectRef]:
         """Start the chunk task; return its reference (in a tuple, so Ray passes it on unresolved)."""
         return (run_chunk.options(name=name).remote(job, settings_ref[0], handles),)
+
+    async def warm(self, workers: int) -> int:
+        """Start (and import the engine into) enough worker processes for `workers` chunks at once.
+
+        Chunk tasks reuse the processes this leaves idle: a first batch then does not wait seconds
+        for its workers to start. Returns how many distinct processes answered.
+        """
+        pids = await asyncio.gather(
+            *(_hold_worker.options(name="warm-up").remote(1.0) for _ in range(workers))
+        )
+        return len(set(pids))
+
+
+@ray.remote(max_retries=0, num_cpus=0.1)
+def _hold_worker(seconds: float) -> int:
+    # Holding the worker a moment makes the warm-up's tasks land on distinct processes.
+    time.sleep(seconds)
+    return os.getpid()
 
 
 def chunk_launcher() -> ActorHandle:

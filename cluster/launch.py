@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import uuid
 
-from cluster.coordinator import find_coordinator, start_coordinator
+import ray
+
+from cluster.coordinator import chunk_launcher, find_coordinator, start_coordinator
 from cluster.runtime import connect
 from config import Settings
 from store.engine import build_engine, resolve_database_url
@@ -18,6 +20,16 @@ def launch(submission_id: uuid.UUID, settings: Settings) -> None:
     """Start the submission's coordinator on the cluster (connecting to Ray first if needed)."""
     connect(settings.cluster)
     start_coordinator(submission_id, settings)
+
+
+def warm_workers(settings: Settings, *, wait: bool = True) -> int | None:
+    """Start the worker processes chunk tasks will run in (one per chunk slot), before any batch.
+
+    With `wait`, block until they are up and return how many there are; else return at once.
+    """
+    connect(settings.cluster)
+    ref: ray.ObjectRef[int] = chunk_launcher().warm.remote(settings.cluster.max_chunks_in_flight)
+    return int(ray.get(ref, timeout=300)) if wait else None
 
 
 def resume_unfinished(settings: Settings) -> list[uuid.UUID]:
