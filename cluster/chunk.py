@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from blueprints.conditions import evaluate
 from blueprints.context import merge_context
 from cluster.caller import BatchingCaller
+from cluster.entities import identity_keys
 from cluster.execution import (
     RunState,
     StepOutcome,
@@ -290,15 +291,12 @@ class FreshnessLookup:
                 runs = [s for s, _ in waiting if s.entity_type == entity_type]
                 if not runs:
                     continue
-                identities = [
-                    {k: s.context.get(k) for k in fields} if fields else dict(s.context) for s in runs
+                keys = [
+                    identity_keys(entity_type, {k: s.context.get(k) for k in fields} if fields else s.context)
+                    for s in runs
                 ]
                 rows = entity_store.find_fresh_entities(
-                    conn=conn,
-                    org_id=self._org_id,
-                    entity_type=entity_type,
-                    identities=identities,
-                    max_age_hours=hours,
+                    conn=conn, org_id=self._org_id, entity_type=entity_type, keys=keys, max_age_hours=hours
                 )
                 found.update({s.run_id: row for s, row in zip(runs, rows, strict=True)})
         return [found.get(s.run_id) for s, _ in waiting]

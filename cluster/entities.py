@@ -276,3 +276,31 @@ def entity_id(org_id: UUID | str, entity_type: EntityType, record: Mapping[str, 
     keys = natural_keys(entity_type, record)
     kind, value = keys[0] if keys else ("fallback", fallback_key(entity_type, record))
     return uuid5(NAMESPACE_URL, f"{entity_type}:{org_id}:{kind}:{value}")
+
+
+def new_entity_id(org_id: UUID | str, entity_type: EntityType) -> Callable[[Mapping[str, Any]], UUID]:
+    """Return the function giving a record of this tenant and type its id when nothing stored matches."""
+    return lambda record: entity_id(org_id, entity_type, record)
+
+
+# Identity fields a freshness lookup may be given, per key, strongest key first (CONTRACTS §5.3 c).
+_IDENTITY_SOURCES = {
+    "company": (("company_domain", "canonical_domain", "domain"), ("linkedin_url", "company_linkedin_url")),
+    "person": (("linkedin_url",), ("work_email", "email")),
+}
+
+
+def identity_keys(entity_type: EntityType, identity: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """Return the normalized (strong, weak) lookup keys of an identity mapping.
+
+    Company: (domain, LinkedIn page); person: (LinkedIn profile, email). The first field of each
+    kind that normalizes wins.
+    """
+    strong_sources, weak_sources = _IDENTITY_SOURCES[entity_type]
+    if entity_type == "company":
+        strong = next(filter(None, (normalize_domain(identity.get(k)) for k in strong_sources)), None)
+        weak = next(filter(None, (_company_linkedin(identity.get(k)) for k in weak_sources)), None)
+    else:
+        strong = next(filter(None, (_person_linkedin(identity.get(k)) for k in strong_sources)), None)
+        weak = next(filter(None, (normalize_email(identity.get(k)) for k in weak_sources)), None)
+    return strong, weak

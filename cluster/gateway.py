@@ -35,6 +35,7 @@ from providers.http import HttpClient
 from providers.registry import all_providers, endpoint_for, rate_limit_for
 
 UNPACED_INTERVAL_S = 1e-6
+PACING_BURST = 2
 
 
 @dataclass
@@ -104,9 +105,13 @@ class ProviderGateway:
         self.circuit_cooldown_s = circuit_cooldown_s
         self.sleep = sleep  # how polled actions wait between polls (tests skip the wait)
         self.stats = GatewayStats()
-        # Paced evenly (no burst): a provider's own bucket then never runs dry however the requests
-        # jitter on the wire, so a gateway at its provider's exact limit sees no 429.
-        self._limiter = AsyncLimiter(1, 1 / limit.per_second)
+        # Paced nearly evenly: at most PACING_BURST requests back to back, then one per 1/rate. A
+        # bucket of one would lose the time of every late timer wake-up for good (a gateway at 40/s
+        # then sends 38/s); a bucket of two lets the next request make it up, and still never sends
+        # more than the rate on average, so a provider's own bucket (a second's worth, typically)
+        # never runs dry however the requests jitter on the wire.
+        burst = PACING_BURST if limit.per_second >= PACING_BURST else 1
+        self._limiter = AsyncLimiter(burst, burst / limit.per_second)
         # Spacing requests less than a microsecond apart is below the event loop's clock: a limit
         # that high means "unlimited", and pacing it would only cost a timer per request.
         self._paced = 1 / limit.per_second >= UNPACED_INTERVAL_S

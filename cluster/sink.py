@@ -166,6 +166,7 @@ class ResultSink:
                     org_id=scope.org_id,
                     entity_type=entity_type,
                     records=[r for _, r, _ in records],
+                    new_id=entities.new_entity_id(scope.org_id, entity_type),
                 )
                 rows = []
                 for (run_id, record, op), entity_id in zip(records, resolved, strict=True):
@@ -180,7 +181,11 @@ class ResultSink:
                         }
                     )
                 changes = entity_store.upsert_entities(
-                    conn=conn, org_id=scope.org_id, entity_type=entity_type, rows=rows
+                    conn=conn,
+                    org_id=scope.org_id,
+                    entity_type=entity_type,
+                    rows=rows,
+                    new_id=entities.new_entity_id(scope.org_id, entity_type),
                 )
                 changed += sum(1 for c in changes if c.changed or c.created)
             engine_runs.insert_timeline(conn=conn, rows=self._timeline(states, ids))

@@ -18,7 +18,7 @@ it is retried.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
@@ -28,12 +28,14 @@ from psycopg import errors as pg_errors
 from sqlalchemy import Connection, Table, text
 from sqlalchemy.exc import IntegrityError
 
-from cluster.entities import entity_id
-from operations.inputs import normalize_domain, normalize_email, normalize_linkedin_url
 from store.bulk import Rows, upsert_rows
 from store.tables import company_entities, person_entities
 
 EntityType = Literal["company", "person"]
+# The id a record takes when no stored row matches it (the engine's UUIDv5 of its natural key).
+NewId = Callable[[Mapping[str, Any]], UUID]
+# A lookup's normalized (strong, weak) keys: company (domain, LinkedIn page), person (profile, email).
+IdentityKeys = tuple[str | None, str | None]
 
 TABLES: dict[str, Table] = {"company": company_entities, "person": person_entities}
 # The partial unique indexes on natural keys: the only unique violations a merge can meet.
@@ -93,9 +95,14 @@ _MATCH_COLUMNS = {"company": ("canonical_domain", "linkedin_url"), "person": ("l
 
 
 def resolve_entity_ids(
-    *, conn: Connection, org_id: UUID, entity_type: EntityType, records: Sequence[Mapping[str, Any]]
+    *,
+    conn: Connection,
+    org_id: UUID,
+    entity_type: EntityType,
+    records: Sequence[Mapping[str, Any]],
+    new_id: NewId,
 ) -> list[UUID]:
-    """Return each record's entity id (one query per batch): a stored match's id, else entity_id()."""
+    """Return each record's entity id (one query per batch): a stored match's id, else new_id(record)."""
     _table(entity_type)
     primary_column, secondary_column = _MATCH_COLUMNS[entity_type]
     primary = sorted({r[primary_column] for r in records if r.get(primary_column)})
@@ -121,7 +128,7 @@ def resolve_entity_ids(
             found = next((i for i, other in by_secondary.get(second, []) if other is None or not key), None)
         if found is not None:
             matched.add(found)
-        ids.append(found if found is not None else entity_id(org_id, entity_type, record))
+        ids.append(found if found is not None else new_id(record))
     return _one_id_per_unique_key(records, ids, primary_column, matched)
 
 
@@ -265,9 +272,12 @@ def _lost_key_race(exc: Exception) -> bool:
 
 
 def upsert_entities(
-    *, conn: Connection, org_id: UUID, entity_type: EntityType, rows: Rows
+    *, conn: Connection, org_id: UUID, entity_type: EntityType, rows: Rows, new_id: NewId | None = None
 ) -> list[EntityChange]:
     """Merge rows (records plus entity_id, company_id, last_operation_id, last_run_id) into state.
+
+    `new_id` lets a write that lost a natural key to a concurrent writer resolve its ids again;
+    without it that race is raised.
 
     Returns one EntityChange per input row, in input order (rows that collapsed share one).
     Duplicate entity ids within the batch are merged first, later rows' non-null values winning.
@@ -284,11 +294,13 @@ def upsert_entities(
                 changes = _write(conn, org_id, entity_type, prepared)
             break
         except (IntegrityError, pg_errors.UniqueViolation) as exc:
-            if not _lost_key_race(exc) or attempt == MAX_ATTEMPTS:
+            if not _lost_key_race(exc) or attempt == MAX_ATTEMPTS or new_id is None:
                 raise
             # Another writer took one of our natural keys meanwhile: resolve again, now seeing it.
             records = _frame_rows(rows) if isinstance(rows, pl.DataFrame) else [dict(r) for r in rows]
-            ids = resolve_entity_ids(conn=conn, org_id=org_id, entity_type=entity_type, records=records)
+            ids = resolve_entity_ids(
+                conn=conn, org_id=org_id, entity_type=entity_type, records=records, new_id=new_id
+            )
             rows = [{**r, "entity_id": i} for r, i in zip(records, ids, strict=True)]
             prepared = _prepare(rows, ids)
     return [changes[i] for i in ids]
@@ -296,46 +308,22 @@ def upsert_entities(
 
 # --- fresh-entity lookup (skip_if_fresh) ---------------------------------------------------------
 
-# Identity fields the engine may hand over, per key, strongest key first (CONTRACTS §5.3 c).
-_IDENTITY_SOURCES = {
-    "company": (("company_domain", "canonical_domain", "domain"), ("linkedin_url", "company_linkedin_url")),
-    "person": (("linkedin_url",), ("work_email", "email")),
-}
-
-
-def _identity_keys(entity_type: EntityType, identity: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """Return the normalized (primary, secondary) lookup keys of an identity mapping."""
-    primary_sources, secondary_sources = _IDENTITY_SOURCES[entity_type]
-    if entity_type == "company":
-        primary = next(filter(None, (normalize_domain(identity.get(k)) for k in primary_sources)), None)
-        secondary = next(
-            filter(None, (normalize_linkedin_url(identity.get(k), "company") for k in secondary_sources)),
-            None,
-        )
-    else:
-        primary = next(
-            filter(None, (normalize_linkedin_url(identity.get(k), "in") for k in primary_sources)), None
-        )
-        secondary = next(filter(None, (normalize_email(identity.get(k)) for k in secondary_sources)), None)
-    return primary, secondary
-
 
 def find_fresh_entities(
     *,
     conn: Connection,
     org_id: UUID,
     entity_type: EntityType,
-    identities: Sequence[Mapping[str, Any]],
+    keys: Sequence[IdentityKeys],
     max_age_hours: float,
 ) -> list[dict[str, Any] | None]:
-    """Return, per identity, its stored entity row if enriched within max_age_hours, else None (one query).
+    """Return, per keys, the stored entity row if enriched within max_age_hours, else None (one query).
 
     The entity is the row matched by the strongest key given (company: domain, then LinkedIn; person:
-    LinkedIn, then email); a stale match is not replaced by a fresher row found by a weaker key. Each
-    row carries an extra `age_hours`.
+    LinkedIn, then email; keys as normalized by the engine); a stale match is not replaced by a
+    fresher row found by a weaker key. Each row carries an extra `age_hours`.
     """
     table = _table(entity_type)
-    keys = [_identity_keys(entity_type, identity) for identity in identities]
     results: list[dict[str, Any] | None] = [None] * len(keys)
     if not any(p or s for p, s in keys) or max_age_hours <= 0:
         return results
@@ -379,11 +367,11 @@ def find_fresh_entity(
     conn: Connection,
     org_id: UUID,
     entity_type: EntityType,
-    identity: Mapping[str, Any],
+    keys: IdentityKeys,
     max_age_hours: float,
 ) -> dict[str, Any] | None:
-    """Return the stored entity matching identity if enriched within max_age_hours (see the batch form)."""
+    """Return the stored entity matching keys if enriched within max_age_hours (see the batch form)."""
     found = find_fresh_entities(
-        conn=conn, org_id=org_id, entity_type=entity_type, identities=[identity], max_age_hours=max_age_hours
+        conn=conn, org_id=org_id, entity_type=entity_type, keys=[keys], max_age_hours=max_age_hours
     )
     return found[0]

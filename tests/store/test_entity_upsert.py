@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from cluster.entities import company_record, entity_id, person_record
+from cluster.entities import company_record, entity_id, identity_keys, new_entity_id, person_record
 from store.bulk import collapse_duplicates, copy_rows, upsert_rows
 from store.repositories.companies import create_company
 from store.repositories.entities import (
@@ -50,7 +50,10 @@ def store(
 ) -> list[EntityChange]:
     """What the engine does at the end of runs: records, identity, one bulk upsert."""
     records = _records(entity_type, contexts)
-    ids = resolve_entity_ids(conn=conn, org_id=tenant["org_id"], entity_type=entity_type, records=records)
+    new_id = new_entity_id(tenant["org_id"], entity_type)
+    ids = resolve_entity_ids(
+        conn=conn, org_id=tenant["org_id"], entity_type=entity_type, records=records, new_id=new_id
+    )
     rows = [
         {
             **r,
@@ -61,7 +64,9 @@ def store(
         }
         for r, i in zip(records, ids, strict=True)
     ]
-    return upsert_entities(conn=conn, org_id=tenant["org_id"], entity_type=entity_type, rows=rows)
+    return upsert_entities(
+        conn=conn, org_id=tenant["org_id"], entity_type=entity_type, rows=rows, new_id=new_id
+    )
 
 
 def stored(conn: Connection, entity_type: str, entity: UUID | None = None) -> list[dict[str, Any]]:
@@ -298,13 +303,18 @@ def test_a_natural_key_taken_by_a_concurrent_writer_is_retried(
         [by_email] = store(conn, tenant, "person", [{"email": "jane@a.io"}])
     with engine.begin() as conn:
         records = _records("person", [{"email": "jane@a.io", "linkedin_url": profile, "title": "CTO"}])
-        ids = resolve_entity_ids(conn=conn, org_id=tenant["org_id"], entity_type="person", records=records)
+        new_id = new_entity_id(tenant["org_id"], "person")
+        ids = resolve_entity_ids(
+            conn=conn, org_id=tenant["org_id"], entity_type="person", records=records, new_id=new_id
+        )
         assert ids == [by_email.entity_id]
         # Meanwhile another writer stores the LinkedIn profile as a new person and commits.
         with engine.begin() as other:
             [winner] = store(other, tenant, "person", [{"linkedin_url": profile}])
         rows = [{**records[0], "entity_id": ids[0], "company_id": tenant["company_id"]}]
-        [change] = upsert_entities(conn=conn, org_id=tenant["org_id"], entity_type="person", rows=rows)
+        [change] = upsert_entities(
+            conn=conn, org_id=tenant["org_id"], entity_type="person", rows=rows, new_id=new_id
+        )
         people = {r["entity_id"]: r for r in stored(conn, "person")}
     assert change.entity_id == winner.entity_id != by_email.entity_id
     assert people[winner.entity_id]["title"] == "CTO"
@@ -369,7 +379,7 @@ def test_fresh_entity_lookup_honours_max_age(engine: Engine, tenant: dict[str, U
                 conn=conn,
                 org_id=tenant["org_id"],
                 entity_type="company",
-                identity=identity,
+                keys=identity_keys("company", identity),
                 max_age_hours=hours,
             )
 
@@ -404,7 +414,11 @@ def test_fresh_entities_in_one_query(engine: Engine, tenant: dict[str, UUID]) ->
             {"email": "jane@a.io"},
         ]
         found = find_fresh_entities(
-            conn=conn, org_id=tenant["org_id"], entity_type="person", identities=identities, max_age_hours=24
+            conn=conn,
+            org_id=tenant["org_id"],
+            entity_type="person",
+            keys=[identity_keys("person", i) for i in identities],
+            max_age_hours=24,
         )
     assert [f and f["entity_id"] for f in found] == [jane.entity_id, None, None, None, jane.entity_id]
 
