@@ -50,7 +50,11 @@ def load_runs(*, conn: Connection, run_ids: Sequence[UUID]) -> list[dict[str, An
 def stored_outputs(
     *, conn: Connection, run_ids: Sequence[UUID]
 ) -> dict[UUID, list[tuple[int, dict[str, Any]]]]:
-    """Return each run's recorded operation outputs by step position (to rebuild a replayed context)."""
+    """Return what each run's finished steps merged into its context, by step position.
+
+    That is each operation's recorded output and, for a step skipped as fresh, the stored entity's
+    payload (as it is now): a replayed run's context is rebuilt from them.
+    """
     found: dict[UUID, list[tuple[int, dict[str, Any]]]] = {}
     rows = conn.execute(
         select(
@@ -61,7 +65,29 @@ def stored_outputs(
     )
     for run_id, position, output in rows:
         found.setdefault(run_id, []).append((position, output))
+    # A step skipped because the entity was fresh merged the stored entity's payload instead.
+    for run_id, position, payload in conn.execute(_FRESH_SKIP_PAYLOADS_SQL, {"ids": list(run_ids)}):
+        if isinstance(payload, dict):
+            found.setdefault(run_id, []).append((position, payload))
     return found
+
+
+_FRESH_SKIP_PAYLOADS_SQL = text(
+    """
+    SELECT s.pipeline_run_id, s.step_position, coalesce(c.canonical_payload, p.canonical_payload)
+      FROM step_results s
+      JOIN pipeline_runs r ON r.id = s.pipeline_run_id
+      CROSS JOIN LATERAL (
+          SELECT CASE WHEN s.output_payload->>'entity_id' ~ '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'
+                      THEN (s.output_payload->>'entity_id')::uuid END AS entity_id
+      ) k
+      LEFT JOIN company_entities c
+             ON r.entity_type = 'company' AND c.org_id = s.org_id AND c.entity_id = k.entity_id
+      LEFT JOIN person_entities p
+             ON r.entity_type = 'person' AND p.org_id = s.org_id AND p.entity_id = k.entity_id
+     WHERE s.pipeline_run_id = ANY(:ids) AND s.skip_reason = 'entity_state_fresh'
+    """
+)
 
 
 def mark_running(*, conn: Connection, run_ids: Sequence[UUID]) -> None:

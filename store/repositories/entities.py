@@ -3,8 +3,8 @@
 Merge rules (CONTRACTS §6, with the null-handling flaw fixed): a non-null incoming value overwrites,
 a null keeps; `source_providers` is the ordered union; `canonical_payload` is the stored payload
 overlaid with the incoming one; `record_version` starts at 1 and bumps only when a column, the
-providers or the payload really change. A row that changes nothing is not written at all, so
-upserting the same batch twice is a no-op (and `last_enriched_at` moves only with a real change).
+providers or the payload really change. A row that changes nothing keeps its data, version and
+`updated_at`; only its `last_enriched_at` moves (it was enriched again, and found the same).
 
 Concurrent writers: ids are resolved by natural key before writing, and a new entity's id is the
 UUIDv5 of its strongest natural key, so two writers meeting the same new company compute the same id
@@ -248,12 +248,13 @@ def _write(conn: Connection, org_id: UUID, entity_type: EntityType, rows: Rows) 
     )
     changes = {row[0]: EntityChange(row[0], row[1], row[2], True) for row in written}
     if len(changes) < len(rows):
-        # Rows not written because nothing changed: their version is whatever is stored.
+        # Rows whose data did not change keep their version and updated_at, but they were enriched
+        # just now: last_enriched_at says so, which is what skip_if_fresh asks.
         ids = rows["entity_id"] if isinstance(rows, pl.DataFrame) else (r["entity_id"] for r in rows)
         unchanged = sorted({_uuid(i) for i in ids} - changes.keys())
         query = text(
-            f"SELECT entity_id, record_version FROM {table.name} "
-            "WHERE org_id = :org_id AND entity_id = ANY(:ids)"
+            f"UPDATE {table.name} SET last_enriched_at = now() "
+            "WHERE org_id = :org_id AND entity_id = ANY(:ids) RETURNING entity_id, record_version"
         )
         for found_id, version in conn.execute(query, {"org_id": org_id, "ids": unchanged}):
             changes[found_id] = EntityChange(found_id, version, False, False)

@@ -455,3 +455,77 @@ def test_execute_shares_the_cluster_gateways(api: ApiClient, world: World, setti
     }
     assert api.ok("/api/v1/execute", body, tenant.api_token)["provider_attempts"]
     assert gateway_health(handles)["leadmagic"]["calls"] == before + 1
+
+
+def test_skip_if_fresh_adopts_stored_data_even_on_replay(
+    api: ApiClient, engine: Engine, world: World, settings: Any
+) -> None:
+    from sqlalchemy import delete, update
+
+    from cluster.actors import gateway_handles
+    from cluster.chunk import ChunkJob, run_chunk_locally
+    from cluster.plan import build_plan
+    from cluster.sink import Scope
+    from store.tables import operation_runs
+
+    tenant = make_tenant(api)
+    domains = _known(world, "prospeo", 6, offset=77)
+    entities = [{"input": {"company_domain": d}} for d in domains]
+    profiled = submit(api, tenant, [{"position": 1, "operation_id": "company.enrich.profile"}], entities)
+    assert wait_for(engine, profiled) == "completed"
+    # Step 1 is skipped for entities enriched within a day; step 2 runs only if the context then
+    # holds the company's name, which only the stored entity can have supplied.
+    fresh = {"skip_if_fresh": {"max_age_hours": 24, "identity_fields": ["company_domain"]}}
+    steps = [
+        {"position": 1, "operation_id": "company.enrich.profile", "step_config": fresh},
+        {
+            "position": 2,
+            "operation_id": "company.enrich.technographics",
+            "step_config": {"condition": {"field": "company_name", "op": "exists"}},
+        },
+    ]
+    submission_id = submit(api, tenant, steps, entities)
+    assert wait_for(engine, submission_id) == "completed"
+
+    def outcomes() -> dict[int, set[tuple[str, str | None]]]:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(step_results.c.step_position, step_results.c.status, step_results.c.skip_reason).where(
+                    step_results.c.submission_id == submission_id
+                )
+            ).all()
+        found: dict[int, set[tuple[str, str | None]]] = {}
+        for position, status, reason in rows:
+            found.setdefault(position, set()).add((status, reason))
+        return found
+
+    assert outcomes() == {1: {("skipped", "entity_state_fresh")}, 2: {("succeeded", None)}}
+    with engine.begin() as conn:
+        row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).one()
+        runs = list(
+            conn.execute(
+                select(pipeline_runs.c.id).where(pipeline_runs.c.submission_id == submission_id)
+            ).scalars()
+        )
+        # As if the worker died after step 1: step 2 is gone and the runs are unfinished.
+        conn.execute(
+            delete(step_results).where(
+                step_results.c.pipeline_run_id.in_(runs), step_results.c.step_position == 2
+            )
+        )
+        conn.execute(
+            delete(operation_runs).where(
+                operation_runs.c.pipeline_run_id.in_(runs), operation_runs.c.step_position == 2
+            )
+        )
+        conn.execute(update(pipeline_runs).where(pipeline_runs.c.id.in_(runs)).values(status="running"))
+    snapshot_steps = row.blueprint_snapshot["steps"]
+    job = ChunkJob(
+        scope=Scope(row.org_id, row.company_id, row.id, row.blueprint_id, row.blueprint_version),
+        run_ids=tuple(runs),
+        steps=tuple(snapshot_steps),
+    )
+    plan = build_plan(snapshot_steps, {})
+    report = run_chunk_locally(job, settings, gateway_handles(plan.providers, settings.providers))
+    assert report.succeeded == len(runs) and report.steps_executed == len(runs)
+    assert outcomes() == {1: {("skipped", "entity_state_fresh")}, 2: {("succeeded", None)}}

@@ -223,12 +223,13 @@ def test_version_bumps_only_on_a_real_change(engine: Engine, tenant: dict[str, U
     with engine.begin() as conn:
         store(conn, tenant, "company", [context], run_id=uuid4())
         [before] = stored(conn, "company")
-    # Another run, another operation, the same facts: nothing is written.
+    # Another run, another operation, the same facts: only the enrichment time moves.
     with engine.begin() as conn:
         [same] = store(conn, tenant, "company", [context], run_id=uuid4(), operation="company.research.x")
         [after] = stored(conn, "company")
     assert (same.record_version, same.created, same.changed) == (1, False, False)
-    assert after == before
+    assert after["last_enriched_at"] >= before["last_enriched_at"]
+    assert {**after, "last_enriched_at": None} == {**before, "last_enriched_at": None}
     # Dropping a key is no change either (a null keeps); a new fact is.
     with engine.begin() as conn:
         [fewer] = store(conn, tenant, "company", [{"company_domain": "acme.com", "industry": "Software"}])
@@ -237,7 +238,7 @@ def test_version_bumps_only_on_a_real_change(engine: Engine, tenant: dict[str, U
     assert (new.record_version, new.changed) == (2, True)
 
 
-def test_re_upserting_a_batch_writes_nothing_new(engine: Engine, tenant: dict[str, UUID]) -> None:
+def test_re_upserting_a_batch_changes_no_data(engine: Engine, tenant: dict[str, UUID]) -> None:
     contexts = [
         {"company_domain": f"c{i}.io", "employee_count": i, "source_provider": "p"} for i in range(50)
     ]
@@ -246,7 +247,9 @@ def test_re_upserting_a_batch_writes_nothing_new(engine: Engine, tenant: dict[st
         snapshot = stored(conn, "company")
     with engine.begin() as conn:
         again = store(conn, tenant, "company", contexts)
-        assert stored(conn, "company") == snapshot
+        # The same data again: no row changes but for when it was last enriched.
+        untimed = [{**r, "last_enriched_at": None} for r in stored(conn, "company")]
+        assert untimed == [{**r, "last_enriched_at": None} for r in snapshot]
     assert all(c.created and c.changed and c.record_version == 1 for c in first)
     assert [c.entity_id for c in again] == [c.entity_id for c in first]
     assert not any(c.created or c.changed for c in again) and {c.record_version for c in again} == {1}
@@ -496,3 +499,26 @@ def test_collapse_duplicates_keeps_the_last_non_null(as_frame: bool) -> None:
     result = collapse_duplicates(pl.DataFrame(rows) if as_frame else rows, ["k"])
     listed = result.to_dicts() if isinstance(result, pl.DataFrame) else list(result)
     assert listed == [{"k": 1, "a": "last", "b": "later"}, {"k": 2, "a": "other", "b": "x"}]
+
+
+def test_unchanged_upsert_refreshes_only_last_enriched_at(engine: Engine, tenant: dict[str, UUID]) -> None:
+    context = {"company_domain": "same.io", "company_name": "Same", "employee_count": 12}
+    with engine.begin() as conn:
+        [first] = store(conn, tenant, "company", [context])
+        conn.execute(
+            text(
+                "UPDATE company_entities SET last_enriched_at = now() - interval '2 days', "
+                "updated_at = now() - interval '2 days'"
+            )
+        )
+    with engine.begin() as conn:
+        [again] = store(conn, tenant, "company", [context])
+        [row] = stored(conn, "company")
+        age = conn.execute(
+            text(
+                "SELECT extract(epoch FROM now() - last_enriched_at), extract(epoch FROM now() - updated_at) "
+                "FROM company_entities"
+            )
+        ).one()
+    assert not again.changed and again.record_version == first.record_version == row["record_version"] == 1
+    assert age[0] < 60 and age[1] > 86_000
