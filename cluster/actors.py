@@ -6,24 +6,19 @@ its own concurrency group, so it answers even while every request slot waits for
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ray
 from ray.actor import ActorHandle
 
 from cluster.gateway import ProviderGateway
-from cluster.metrics import engine_metrics
 from cluster.runtime import NAMESPACE
 from config import ProviderSettings
 from providers.base import ProviderResult
 from providers.http import HttpClient
 from providers.registry import endpoint_for, get_provider, rate_limit_for
-
-# How long a streaming batch waits after an answer for others to join it in one message.
-STREAM_COALESCE_S = 0.005
 
 
 def actor_name(provider: str, settings: ProviderSettings) -> str:
@@ -64,33 +59,6 @@ class GatewayActor:
     async def call_batch(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[ProviderResult]:
         """Run a batch of (action, inputs) calls concurrently; answers in request order."""
         return await self._ready().call_many(requests)
-
-    async def call_stream(
-        self, requests: Sequence[tuple[str, Mapping[str, Any]]]
-    ) -> AsyncIterator[list[tuple[int, ProviderResult]]]:
-        """Run a batch of calls concurrently and yield (position, answer) pairs as they finish.
-
-        A rate-limited gateway answers a batch over seconds: streaming lets each caller move on as
-        soon as its own answer is in, instead of when the batch's last one is. Answers finishing
-        within STREAM_COALESCE_S of each other travel together, so an unlimited gateway still
-        answers a batch in one or two messages.
-        """
-        gateway = self._ready()
-        tasks = [asyncio.ensure_future(gateway.call(action, inputs)) for action, inputs in requests]
-        position: dict[asyncio.Future[ProviderResult], int] = {task: n for n, task in enumerate(tasks)}
-        pending: set[asyncio.Future[ProviderResult]] = set(tasks)
-        try:
-            while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                if pending:
-                    await asyncio.sleep(STREAM_COALESCE_S)
-                    finished = {task for task in pending if task.done()}
-                    done, pending = done | finished, pending - finished
-                yield [(position[task], task.result()) for task in done]
-        finally:
-            for task in pending:
-                task.cancel()
-            engine_metrics().flush()
 
     @ray.method(concurrency_group="admin")
     def health(self) -> dict[str, Any]:

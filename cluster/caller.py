@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ray.actor import ActorHandle
@@ -18,18 +18,38 @@ from ray.actor import ActorHandle
 from cluster.actors import gateway_handles
 from config import ProviderSettings
 from providers.base import ErrorClass, Outcome, ProviderResult
-from providers.registry import all_providers
+from providers.registry import all_providers, rate_limit_for
+
+BATCH_WINDOW_S = 0.25
+
+
+def batch_limits(providers: Sequence[str], settings: ProviderSettings) -> dict[str, int]:
+    """Return, per provider, the batch its gateway answers in about BATCH_WINDOW_S at its rate limit."""
+    adapters = all_providers()
+    return {
+        name: max(1, int(rate_limit_for(adapters[name], settings).per_second * BATCH_WINDOW_S))
+        for name in providers
+        if name in adapters
+    }
 
 
 class BatchingCaller:
     """Routes provider calls to gateway actors in batches."""
 
     def __init__(
-        self, handles: Mapping[str, ActorHandle], *, tick_s: float = 0.005, max_batch: int = 200
+        self,
+        handles: Mapping[str, ActorHandle],
+        *,
+        tick_s: float = 0.005,
+        max_batch: int = 200,
+        batch_limits: Mapping[str, int] | None = None,
     ) -> None:
         self._handles: dict[str, ActorHandle] = dict(handles)
         self._tick_s = tick_s
         self._max_batch = max_batch
+        # A batch is answered when its slowest call is: a rate-limited provider gets batches it
+        # serves within about BATCH_WINDOW_S, so each caller moves on soon after its own answer.
+        self._batch_limits = dict(batch_limits or {})
         self._queues: dict[str, list[tuple[str, dict[str, Any], asyncio.Future[ProviderResult]]]] = (
             defaultdict(list)
         )
@@ -59,8 +79,9 @@ class BatchingCaller:
     def _flush(self, provider: str) -> None:
         self._scheduled.discard(provider)
         queue = self._queues[provider]
+        size = max(1, min(self._max_batch, self._batch_limits.get(provider, self._max_batch)))
         while queue:
-            batch, queue[:] = queue[: self._max_batch], queue[self._max_batch :]
+            batch, queue[:] = queue[:size], queue[size:]
             task = asyncio.ensure_future(self._send(provider, batch))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
@@ -70,20 +91,15 @@ class BatchingCaller:
     ) -> None:
         self.actor_calls += 1
         try:
-            # Answers stream back as the gateway gets them: each caller moves on with its own.
-            stream: Any = (
-                self._handles[provider]
-                .call_stream.options(num_returns="streaming")
-                .remote([(action, inputs) for action, inputs, _ in batch])
+            results = await self._handles[provider].call_batch.remote(
+                [(action, inputs) for action, inputs, _ in batch]
             )
-            async for ref in stream:
-                for position, outcome in await ref:
-                    future = batch[position][2]
-                    if not future.done():
-                        future.set_result(outcome)
-        except Exception as exc:  # the actor died or the call was lost: what is unanswered fails, retryably
+        except Exception as exc:  # the actor died or the call was lost: each call fails, retryably
             _settle_unanswered(provider, batch, f"gateway unavailable: {type(exc).__name__}")
-        _settle_unanswered(provider, batch, "gateway stream ended without an answer")
+            return
+        for (_, _, future), outcome in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(outcome)
 
 
 def _settle_unanswered(

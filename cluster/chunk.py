@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from blueprints.conditions import evaluate
 from blueprints.context import merge_context
-from cluster.caller import BatchingCaller
+from cluster.caller import BatchingCaller, batch_limits
 from cluster.entities import identity_keys
 from cluster.execution import (
     RunState,
@@ -318,7 +318,7 @@ def _settle(
 
 def run_chunk_locally(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:
     """Run a chunk in this process (what the Ray task does), e.g. to replay one in a test."""
-    caller = BatchingCaller(handles)
+    caller = BatchingCaller(handles, batch_limits=batch_limits(list(handles), settings.providers))
     return asyncio.run(ChunkRunner(job, settings, caller, engine_for(settings)).run())
 
 
