@@ -62,7 +62,8 @@ def ensure_demo_tenant(*, conn: Connection) -> dict[str, Any]:
 
 def demo_settings(settings: Settings, sandbox: SandboxServer) -> Settings:
     """Point the providers at the sandbox: the fast ones keyed and unlimited, the slow ones off."""
-    limits = {name: {"rate_per_second": 100_000, "concurrency": 256} for name in DEMO_PROVIDERS}
+    # Unlimited rate, but no more open requests per provider than one sandbox process serves well.
+    limits = {name: {"rate_per_second": 100_000, "concurrency": 64} for name in DEMO_PROVIDERS}
     providers = ProviderSettings.for_sandbox(
         sandbox.url, sandbox.api_key, icypeas_api_key=None, parallel_api_key=None, provider_limits=limits
     )
