@@ -42,6 +42,7 @@ from providers.base import (
     RateLimit,
     RequestSpec,
     Skip,
+    bare_domain,
     classify_http_error,
     first_present,
     json_object,
@@ -61,23 +62,13 @@ MAX_PAGE = 10
 SEARCH_FIELDS = "name,merchant_name,platform,plan,estimated_sales,rank,country_code,description"
 
 
-def _bare_domain(value: Any) -> str | None:
-    """Reduce a website URL or domain to `host.tld` (no scheme, `www.`, port or path)."""
-    if not isinstance(value, str):
-        return None
-    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value.strip().lower())
-    host = re.split(r"[/?#:]", host, maxsplit=1)[0].rstrip(".")
-    host = re.sub(r"^www\d*\.", "", host)
-    return host if "." in host else None
-
-
 def _auth(credentials: Credentials) -> dict[str, str]:
     return {"Authorization": f"Bearer {credentials.api_key}"}
 
 
 def build_domain(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
     """Ask for the store behind `company_domain` (or `company_website`)."""
-    domain = _bare_domain(first_present(inputs, "company_domain", "company_website", "domain"))
+    domain = bare_domain(first_present(inputs, "company_domain", "company_website", "domain"))
     if domain is None:
         return missing("company_domain|company_website")
     if not credentials.api_key:

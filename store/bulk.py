@@ -344,6 +344,25 @@ def upsert_rows(
     return written
 
 
+def insert_new_rows(
+    *, conn: Connection, table_name: str, rows: Sequence[Mapping[str, Any]], key_columns: Sequence[str]
+) -> None:
+    """Insert rows whose key is new, skipping the rest (an idempotent append of unique-keyed rows).
+
+    The columns are every key any row has, in first-seen order; a row without one writes NULL.
+    """
+    if rows:
+        upsert_rows(
+            conn=conn,
+            table_name=table_name,
+            columns=list(dict.fromkeys(key for row in rows for key in row)),
+            rows=rows,
+            key_columns=key_columns,
+            keys_unique=True,
+            on_conflict="nothing",
+        )
+
+
 def update_rows(
     *,
     conn: Connection,

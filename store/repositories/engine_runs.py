@@ -13,7 +13,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, func, select, text, update
 
-from store.bulk import update_rows, upsert_rows
+from store.bulk import insert_new_rows, update_rows, upsert_rows
 from store.tables import operation_runs, pipeline_runs, step_results, submissions
 
 TERMINAL_RUN_STATUSES = ("succeeded", "failed", "canceled")
@@ -131,16 +131,7 @@ def upsert_step_results(*, conn: Connection, rows: Sequence[dict[str, Any]]) -> 
 
 def insert_children(*, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Create child runs (queued); a replayed fan-out creates nothing twice."""
-    if rows:
-        upsert_rows(
-            conn=conn,
-            table_name="pipeline_runs",
-            columns=_columns(rows),
-            rows=rows,
-            key_columns=("id",),
-            keys_unique=True,
-            on_conflict="nothing",
-        )
+    insert_new_rows(conn=conn, table_name="pipeline_runs", rows=rows, key_columns=("id",))
 
 
 def finish_runs(*, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -168,16 +159,7 @@ def finish_runs(*, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 def insert_timeline(*, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Append timeline events (deterministic ids: a replay adds nothing)."""
-    if rows:
-        upsert_rows(
-            conn=conn,
-            table_name="entity_timeline",
-            columns=_columns(rows),
-            rows=rows,
-            key_columns=("id",),
-            keys_unique=True,
-            on_conflict="nothing",
-        )
+    insert_new_rows(conn=conn, table_name="entity_timeline", rows=rows, key_columns=("id",))
 
 
 def pending_runs(
