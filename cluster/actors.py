@@ -18,7 +18,7 @@ from cluster.runtime import NAMESPACE
 from config import ProviderSettings
 from providers.base import ProviderResult
 from providers.http import HttpClient
-from providers.registry import endpoint_for, get_provider, rate_limit_for
+from providers.registry import endpoint_for, get_provider, rate_limit_for, rate_limits_for
 
 
 def actor_name(provider: str, settings: ProviderSettings) -> str:
@@ -48,7 +48,7 @@ class GatewayActor:
             self._gateway = ProviderGateway(
                 adapter,
                 endpoint_for(adapter, self._settings),
-                rate_limit_for(adapter, self._settings),
+                rate_limits_for(adapter, self._settings),
                 client=HttpClient(
                     max_connections=max(64, rate_limit_for(adapter, self._settings).concurrency * 2)
                 ),

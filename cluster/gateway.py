@@ -1,12 +1,16 @@
 """ProviderGateway: the one place a provider credential's rate limit, concurrency, retries and circuit live.
 
-A gateway owns one provider credential. Every call passes its concurrency cap and its rate limiter
-(aiolimiter), runs one attempt through `providers.execute`, and retries retryable outcomes with
-tenacity: exponential backoff with jitter, never sooner than the provider's Retry-After. A 429 also
-pauses the whole gateway for the Retry-After, so the other callers back off too. After
-`circuit_threshold` consecutive failures the circuit opens for `circuit_cooldown_s` and calls fail at
-once. The gateway is plain asyncio: the API uses it in-process, and the cluster hosts one per
-provider in a named Ray actor (`cluster/actors.py`), which is what makes the limit global.
+A gateway owns one provider credential. Every call holds one of its concurrency slots for the whole
+attempt (polls included), and every request of the attempt waits for its *lane*'s rate limiter
+(aiolimiter): the endpoint's own limit where the provider documents one (Icypeas' read 30/min), else
+the credential's shared one. An attempt runs through `providers.execute`; retryable outcomes are
+retried with tenacity: exponential backoff with jitter, never sooner than the provider's Retry-After.
+A 429 also pauses its lane for the Retry-After, so the other callers back off too. Polled actions
+that can read many jobs at once share one `BatchPoller` per action. After `circuit_threshold`
+consecutive provider-health failures (5xx, timeouts, lost connections, unreadable bodies) the circuit
+opens for `circuit_cooldown_s` and calls fail at once; a request's own problem (bad input, a
+deadline) never opens it. The gateway is plain asyncio: the API uses it in-process, and the cluster
+hosts one per provider in a named Ray actor (`cluster/actors.py`), which is what makes the limit global.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiolimiter import AsyncLimiter
@@ -29,13 +33,59 @@ from tenacity import (
 
 from cluster.metrics import engine_metrics
 from config import ProviderSettings
-from providers.base import ErrorClass, Outcome, Provider, ProviderResult, RateLimit, Skip
-from providers.execute import Endpoint, Sleep, execute
+from providers.base import (
+    ErrorClass,
+    Outcome,
+    PolledAction,
+    Provider,
+    ProviderResult,
+    RateLimit,
+    RateLimits,
+    Skip,
+)
+from providers.execute import BatchPoller, Endpoint, Sleep, execute
 from providers.http import HttpClient
-from providers.registry import all_providers, endpoint_for, rate_limit_for
+from providers.registry import all_providers, endpoint_for, rate_limits_for
 
 UNPACED_INTERVAL_S = 1e-6
 PACING_BURST = 2
+# What says the provider itself is unwell, as opposed to one request's own problem.
+HEALTH_FAILURES = frozenset(
+    {ErrorClass.SERVER_ERROR, ErrorClass.TIMEOUT, ErrorClass.CONNECTION, ErrorClass.MALFORMED_BODY}
+)
+
+
+class _Lane:
+    """One rate limit: requests admitted in arrival order, evenly paced, paused after a 429."""
+
+    def __init__(self, limit: RateLimit) -> None:
+        self.limit = limit
+        # Paced nearly evenly: at most PACING_BURST requests back to back, then one per 1/rate. A
+        # bucket of one would lose the time of every late timer wake-up for good (a gateway at 40/s
+        # then sends 38/s); a bucket of two lets the next request make it up, and still never sends
+        # more than the rate on average, so a provider's own bucket (a second's worth, typically)
+        # never runs dry however the requests jitter on the wire.
+        burst = PACING_BURST if limit.per_second >= PACING_BURST else 1
+        self.limiter = AsyncLimiter(burst, burst / limit.per_second)
+        # Spacing requests less than a microsecond apart is below the event loop's clock: a limit
+        # that high means "unlimited", and pacing it would only cost a timer per request.
+        self.paced = 1 / limit.per_second >= UNPACED_INTERVAL_S
+        # aiolimiter lets whichever waiter wakes first through; this lock admits them strictly in
+        # arrival order, so the entities that asked first finish their step first and move on —
+        # which keeps every provider of a multi-step blueprint busy at once.
+        self.turn = asyncio.Lock()
+        self.paused_until = 0.0
+        self.requests = 0
+
+    async def admit(self) -> None:
+        """Wait for this request's turn: in arrival order, after any 429 pause, at the paced rate."""
+        async with self.turn:
+            pause = self.paused_until - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            if self.paced:
+                await self.limiter.acquire()
+        self.requests += 1
 
 
 @dataclass
@@ -86,7 +136,7 @@ class ProviderGateway:
         self,
         provider: Provider,
         endpoint: Endpoint,
-        limit: RateLimit,
+        limit: RateLimit | RateLimits,
         *,
         client: HttpClient,
         max_attempts: int = 4,
@@ -97,7 +147,8 @@ class ProviderGateway:
     ) -> None:
         self.provider = provider
         self.endpoint = endpoint
-        self.limit = limit
+        self.limits = limit if isinstance(limit, RateLimits) else RateLimits(limit)
+        self.limit = self.limits.shared
         self.client = client
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
@@ -105,22 +156,9 @@ class ProviderGateway:
         self.circuit_cooldown_s = circuit_cooldown_s
         self.sleep = sleep  # how polled actions wait between polls (tests skip the wait)
         self.stats = GatewayStats()
-        # Paced nearly evenly: at most PACING_BURST requests back to back, then one per 1/rate. A
-        # bucket of one would lose the time of every late timer wake-up for good (a gateway at 40/s
-        # then sends 38/s); a bucket of two lets the next request make it up, and still never sends
-        # more than the rate on average, so a provider's own bucket (a second's worth, typically)
-        # never runs dry however the requests jitter on the wire.
-        burst = PACING_BURST if limit.per_second >= PACING_BURST else 1
-        self._limiter = AsyncLimiter(burst, burst / limit.per_second)
-        # Spacing requests less than a microsecond apart is below the event loop's clock: a limit
-        # that high means "unlimited", and pacing it would only cost a timer per request.
-        self._paced = 1 / limit.per_second >= UNPACED_INTERVAL_S
-        # aiolimiter lets whichever waiter wakes first through; this lock admits them strictly in
-        # arrival order, so the entities that asked first finish their step first and move on —
-        # which keeps every provider of a multi-step blueprint busy at once.
-        self._turn = asyncio.Lock()
-        self._slots = asyncio.Semaphore(limit.concurrency)
-        self._paused_until = 0.0
+        self._lanes: dict[str, _Lane] = {}
+        self._pollers: dict[str, BatchPoller] = {}
+        self._slots = asyncio.Semaphore(self.limit.concurrency)
         self._consecutive_failures = 0
         self._circuit_open_until = 0.0
 
@@ -143,8 +181,10 @@ class ProviderGateway:
             skipped = await execute(spec, inputs, endpoint=self.endpoint, client=self.client)
             self.stats.outcomes[str(skipped.outcome)] += 1
             return skipped
+        lane = self._lane(planned.path if planned is not None else "")
         # Most calls succeed or fail for good at once: tenacity is only set up for the ones that will retry.
-        result = await self._attempt(action, inputs)
+        result = await self._attempt(action, inputs, lane)
+        tries = [result]
         if result.is_retryable and self.max_attempts > 1:
             self.stats.retries += 1
             await asyncio.sleep(self._backoff(1, result))
@@ -157,9 +197,13 @@ class ProviderGateway:
             )
             async for attempt in retrying:
                 with attempt:
-                    result = await self._attempt(action, inputs)
+                    result = await self._attempt(action, inputs, lane)
+                    tries.append(result)
                 if attempt.retry_state.outcome is not None and not attempt.retry_state.outcome.failed:
                     attempt.retry_state.set_result(result)
+        if len(tries) > 1:
+            # The history keeps every try: what a 429 or a flapping provider cost shows up there.
+            result = replace(result, retried=tuple(tries[:-1]))
         self.stats.outcomes[str(result.outcome)] += 1
         self.stats.cost_usd += result.cost_usd
         return result
@@ -182,45 +226,66 @@ class ProviderGateway:
         retry_after = result.retry_after_s if result is not None else None
         return float(max(backoff, retry_after or 0.0))
 
-    async def _admit(self) -> None:
-        """Wait for this request's turn: in arrival order, after any 429 pause, at the paced rate."""
-        async with self._turn:
-            pause = self._paused_until - time.monotonic()
-            if pause > 0:
-                await asyncio.sleep(pause)
-            if self._paced:
-                await self._limiter.acquire()
+    def _lane(self, path: str) -> _Lane:
+        """Return (creating on first use) the lane a request to path counts against."""
+        key, limit = self.limits.lane(path)
+        lane = self._lanes.get(key)
+        if lane is None:
+            lane = self._lanes[key] = _Lane(limit)
+        return lane
 
-    async def _attempt(self, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
+    async def _admit_path(self, path: str) -> None:
+        await self._lane(path).admit()
+
+    def _poller(self, spec: PolledAction) -> BatchPoller | None:
+        """Return the action's shared reader when it can read many jobs at once."""
+        if spec.build_poll_many is None:
+            return None
+        poller = self._pollers.get(spec.name)
+        if poller is None:
+            poller = self._pollers[spec.name] = BatchPoller(
+                spec, endpoint=self.endpoint, client=self.client, admit=self._admit_path, sleep=self.sleep
+            )
+        return poller
+
+    async def _attempt(self, action: str, inputs: Mapping[str, Any], lane: _Lane) -> ProviderResult:
         if time.monotonic() < self._circuit_open_until:
             return _failed(
                 self.name, action, ErrorClass.PROVIDER_ERROR, "circuit open after repeated failures"
             )
+        stats = self.stats
         admitted = False
-        self.stats.waiting += 1
+
+        async def admit(path: str) -> None:
+            nonlocal admitted
+            await self._admit_path(path)
+            if not admitted:
+                admitted = True
+                stats.waiting -= 1
+                stats.in_flight += 1
+
+        spec = self.provider.actions[action]
+        stats.waiting += 1
         try:
             async with self._slots:
-                await self._admit()
-                admitted = True
-                self.stats.waiting -= 1
-                self.stats.in_flight += 1
-                try:
-                    result = await execute(
-                        self.provider.actions[action],
-                        inputs,
-                        endpoint=self.endpoint,
-                        client=self.client,
-                        sleep=self.sleep,
-                    )
-                finally:
-                    self.stats.in_flight -= 1
+                result = await execute(
+                    spec,
+                    inputs,
+                    endpoint=self.endpoint,
+                    client=self.client,
+                    sleep=self.sleep,
+                    admit=admit,
+                    poller=self._poller(spec) if isinstance(spec, PolledAction) else None,
+                )
         finally:
-            if not admitted:
-                self.stats.waiting -= 1
-        self._record(result)
+            if admitted:
+                stats.in_flight -= 1
+            else:
+                stats.waiting -= 1
+        self._record(result, lane)
         return result
 
-    def _record(self, result: ProviderResult) -> None:
+    def _record(self, result: ProviderResult, lane: _Lane) -> None:
         stats = self.stats
         stats.attempts += 1
         engine_metrics().provider_attempt(
@@ -233,18 +298,15 @@ class ProviderGateway:
             stats.errors[str(result.error_class)] += 1
         if result.error_class is ErrorClass.RATE_LIMITED:
             stats.rate_limited += 1
-            # Slow every caller of this credential, not just the one that was told.
-            self._paused_until = max(self._paused_until, time.monotonic() + (result.retry_after_s or 1.0))
-        if result.outcome in (Outcome.RETRYABLE, Outcome.FAILED) and result.error_class not in (
-            ErrorClass.BAD_INPUT,
-            ErrorClass.RATE_LIMITED,
-        ):
+            # Slow every caller of this endpoint's limit, not just the one that was told.
+            lane.paused_until = max(lane.paused_until, time.monotonic() + (result.retry_after_s or 1.0))
+        if result.error_class in HEALTH_FAILURES:
             self._consecutive_failures += 1
             if self._consecutive_failures >= self.circuit_threshold:
                 self._circuit_open_until = time.monotonic() + self.circuit_cooldown_s
                 self._consecutive_failures = 0
                 stats.circuit_opened += 1
-        else:
+        elif result.error_class is not ErrorClass.RATE_LIMITED:
             self._consecutive_failures = 0
 
     def health(self) -> dict[str, Any]:
@@ -257,7 +319,16 @@ class ProviderGateway:
             "rate_per_second": round(self.limit.per_second, 3),
             "concurrency": self.limit.concurrency,
             "circuit_open": now < self._circuit_open_until,
-            "paused_s": round(max(0.0, self._paused_until - now), 3),
+            "paused_s": round(max([0.0, *(lane.paused_until - now for lane in self._lanes.values())]), 3),
+            "lanes": {
+                key or "shared": {
+                    "rate_per_second": round(lane.limit.per_second, 3),
+                    "requests": lane.requests,
+                    "paused_s": round(max(0.0, lane.paused_until - now), 3),
+                }
+                for key, lane in sorted(self._lanes.items())
+            },
+            "open_jobs": sum(poller.open_jobs for poller in self._pollers.values()),
             **self.stats.as_dict(),
         }
 
@@ -282,7 +353,7 @@ class GatewayPool:
         created = ProviderGateway(
             adapter,
             endpoint_for(adapter, self.settings),
-            rate_limit_for(adapter, self.settings),
+            rate_limits_for(adapter, self.settings),
             client=self.client,
             **self._options,
         )

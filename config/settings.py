@@ -103,8 +103,24 @@ class ProviderLimitOverride(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    rate_per_second: float | None = Field(default=None, gt=0)
+    rate_per_second: float | None = Field(
+        default=None,
+        gt=0,
+        description="The credential's rate: the shared lane and every endpoint without a path_rates entry.",
+    )
     concurrency: int | None = Field(default=None, ge=1, le=10_000)
+    path_rates: dict[str, float] = Field(
+        default_factory=dict,
+        description='Requests/s of single endpoints, e.g. {"/bulk-single-searchs/read": 1}.',
+    )
+
+    @field_validator("path_rates")
+    @classmethod
+    def _positive_paths(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = sorted(path for path, rate in value.items() if not path.startswith("/") or not rate > 0)
+        if bad:
+            raise ValueError(f"path_rates needs paths starting with / and rates above 0: {', '.join(bad)}")
+        return value
 
 
 class ProviderSettings(BaseSettings):

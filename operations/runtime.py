@@ -185,6 +185,7 @@ class OperationRun:
                 error_class=ErrorClass.PROVIDER_ERROR,
                 message=f"{type(exc).__name__}: {exc}",
             )
+        self.attempts.extend(Attempt.from_result(earlier) for earlier in result.retried)
         self.attempts.append(Attempt.from_result(result))
         return result
 

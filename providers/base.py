@@ -13,7 +13,7 @@ from __future__ import annotations
 import email.utils
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -92,6 +92,7 @@ class ProviderResult:
     raw: Any = None  # the parsed body (or text) of the last answer
     skip_reason: str | None = None
     missing_inputs: tuple[str, ...] = ()
+    retried: tuple[ProviderResult, ...] = ()  # the gateway's earlier tries of this call, oldest first
 
     @property
     def is_retryable(self) -> bool:
@@ -139,6 +140,12 @@ PollBuild = Callable[[str, Credentials], RequestSpec]
 PollParse = Callable[[HttpResponse, str], "ProviderResult | Pending | Ready"]
 SubmitParse = Callable[[HttpResponse], "ProviderResult | Pending"]
 ResultParse = Callable[[HttpResponse, str], ProviderResult]
+# Reading many jobs in one request: the build takes the job ids, the parse answers the jobs it saw
+# (absent ones stay pending) or, when the read itself failed, one result for the whole read.
+PollManyBuild = Callable[[Sequence[str], Credentials], RequestSpec]
+PollManyParse = Callable[
+    [HttpResponse, Sequence[str]], "Mapping[str, ProviderResult | Pending | Ready] | ProviderResult"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +166,11 @@ class PolledAction:
     # Ready, then the result is fetched once with these.
     build_result: PollBuild | None = None
     parse_result: ResultParse | None = None
+    # For providers that read many jobs in one request (Icypeas' list read): the gateway then polls
+    # all of a credential's open jobs together, up to poll_many_limit per read, instead of one each.
+    build_poll_many: PollManyBuild | None = None
+    parse_poll_many: PollManyParse | None = None
+    poll_many_limit: int = 100
 
 
 AnyAction = Action | PolledAction
@@ -178,14 +190,49 @@ class RateLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Every rate limit of one credential: a shared one, and paths that have a limit of their own.
+
+    A request counts against exactly one *lane*: the limit its path has of its own where the provider
+    documents one (Icypeas' read), one limit for a family of paths (`"/search-*"`: Prospeo's searches
+    share theirs), each path separately at the shared rate when the provider limits per endpoint
+    (BlitzAPI), else the shared lane "". Concurrency is the shared limit's.
+    """
+
+    shared: RateLimit
+    paths: Mapping[str, RateLimit] = field(default_factory=dict)
+    per_path: bool = False
+
+    def lane(self, path: str) -> tuple[str, RateLimit]:
+        """Return the lane a request to path counts against, and that lane's limit."""
+        own = self.paths.get(path)
+        if own is not None:
+            return path, own
+        for pattern, limit in self.paths.items():
+            if pattern.endswith("*") and path.startswith(pattern[:-1]):
+                return pattern, limit
+        if self.per_path:
+            return path, self.shared
+        return "", self.shared
+
+
+@dataclass(frozen=True, slots=True)
 class Provider:
     """A provider's identity, documented defaults and its actions by name."""
 
     name: str
     base_url: str  # the real service; config may point it elsewhere (the sandbox)
-    rate_limit: RateLimit
+    rate_limit: RateLimit  # the shared limit; concurrency caps requests in flight per credential
     actions: Mapping[str, AnyAction]
     docs: str = ""  # where the facts behind this adapter come from
+    # Documented per-endpoint limits, by path or by a family of paths ("/search-*").
+    path_limits: Mapping[str, RateLimit] = field(default_factory=dict)
+    limit_per_path: bool = False  # every endpoint has its own bucket at rate_limit's rate
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        """Return the documented limits as one RateLimits."""
+        return RateLimits(self.rate_limit, self.path_limits, self.limit_per_path)
 
 
 def result(
@@ -198,7 +245,8 @@ def result(
     """Build a ProviderResult, filling http_status and raw from the response."""
     if response is not None:
         fields.setdefault("http_status", response.status)
-        fields.setdefault("raw", body_of(response))
+        if "raw" not in fields:
+            fields["raw"] = body_of(response)
     return ProviderResult(provider=provider, action=action, outcome=outcome, **fields)
 
 

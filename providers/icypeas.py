@@ -14,10 +14,13 @@ Facts (shared PROVIDER_FACTS.md, Icypeas section; api-doc.icypeas.com):
 - Errors (api-doc.icypeas.com/errors): validation errors are HTTP 200 with `success: false` and
   `validationErrors: [{expected, actual, type, field, message}]`. A bad key is 401 and over the limit is 429.
 - Limits (api-doc.icypeas.com/how-works/rate_limits): `/email-search` 10/s; `/bulk-single-searchs/read`
-  30/min for the WHOLE ACCOUNT, and at least 3 s between two reads. The read cap, not the submit rate,
-  bounds throughput: every search in flight reads every 3 s (20 reads/min), so across all workers at most
-  one search may be in flight, hence `concurrency=1`. A throttled read is waited out by the poll loop.
-  Webhooks (`custom.webhookUrl`) would lift the cap but need an inbound endpoint, which we do not run.
+  30/min for the whole account. Read one search at a time, that cap (not the submit rate) would bound
+  throughput near one search every 2-3 s. The read also lists the account's latest single searches
+  (`{mode: "single", limit <= 100}`), so the gateway reads all of a credential's open searches in one
+  request every 3 s (`build_read_many`): at most 100 searches are open at once (`concurrency=100`), and
+  the submit limit of 10/s is what bounds throughput. A search the list no longer shows (a hundred newer
+  ones pushed it out) is read on its own. A throttled read is waited out. Webhooks
+  (`custom.webhookUrl`) would lift the cap too but need an inbound endpoint, which we do not run.
 - Deadline 120 s, as Sim uses (it polls every 3 s for up to 120 s).
 - Price: 1 credit per found email, and a not-found search is free (api-doc.icypeas.com credit cost).
   A credit is about $0.019 (Basic plan: 1,000 credits for $19 a month, per Sim's hosting notes).
@@ -30,7 +33,7 @@ Certainties are ranked ultra_sure > very_sure > sure > probable, and the best em
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from providers.base import (
@@ -60,6 +63,8 @@ COST_PER_FOUND_EMAIL_USD = COST_PER_CREDIT_USD  # one credit per found email
 POLL_INTERVAL_S = 3.0
 DEADLINE_S = 120.0
 REQUEST_TIMEOUT_S = 30.0
+READ_PATH = "/bulk-single-searchs/read"
+READ_MANY_LIMIT = 100  # the documented maximum of one list read
 
 PENDING_STATUSES = frozenset({"NONE", "SCHEDULED", "IN_PROGRESS"})
 FOUND_STATUSES = frozenset({"FOUND", "DEBITED"})
@@ -135,10 +140,17 @@ def build_email_search(inputs: Mapping[str, Any], credentials: Credentials) -> R
 def build_read(search_id: str, credentials: Credentials) -> RequestSpec:
     """Read the current state of one search."""
     return RequestSpec(
+        "POST", READ_PATH, headers=_auth(credentials), json={"id": search_id}, timeout_s=REQUEST_TIMEOUT_S
+    )
+
+
+def build_read_many(search_ids: Sequence[str], credentials: Credentials) -> RequestSpec:
+    """List the account's latest single searches, which holds every search still open."""
+    return RequestSpec(
         "POST",
-        "/bulk-single-searchs/read",
+        READ_PATH,
         headers=_auth(credentials),
-        json={"id": search_id},
+        json={"mode": "single", "limit": READ_MANY_LIMIT},
         timeout_s=REQUEST_TIMEOUT_S,
     )
 
@@ -190,13 +202,13 @@ def _emails(item: Mapping[str, Any]) -> list[dict[str, Any]]:
     return sorted(found, key=lambda e: CERTAINTY_RANK.get(str(e["certainty"]), len(CERTAINTY_RANK)))
 
 
-def _final(response: HttpResponse, item: Mapping[str, Any]) -> ProviderResult:
-    """Classify a search that is no longer pending."""
+def _final(response: HttpResponse, item: Mapping[str, Any], **raw: Any) -> ProviderResult:
+    """Classify a search that is no longer pending (`raw=` replaces the stored answer)."""
     status = str(item.get("status") or "")
     emails = _emails(item)
     if status in FOUND_STATUSES or (emails and status not in NOT_FOUND_STATUSES):
         if not emails:
-            return result(ACTION, NAME, Outcome.NOT_FOUND, response, provider_status=status)
+            return result(ACTION, NAME, Outcome.NOT_FOUND, response, provider_status=status, **raw)
         results = item.get("results")
         results = results if isinstance(results, dict) else {}
         data = {
@@ -217,9 +229,10 @@ def _final(response: HttpResponse, item: Mapping[str, Any]) -> ProviderResult:
             data=data,
             provider_status=status,
             cost_usd=COST_PER_FOUND_EMAIL_USD,
+            **raw,
         )
     if status in NOT_FOUND_STATUSES:
-        return result(ACTION, NAME, Outcome.NOT_FOUND, response, provider_status=status)
+        return result(ACTION, NAME, Outcome.NOT_FOUND, response, provider_status=status, **raw)
     if status == "BAD_INPUT":
         error, outcome = ErrorClass.BAD_INPUT, Outcome.FAILED
     elif status == "INSUFFICIENT_FUNDS":
@@ -229,7 +242,14 @@ def _final(response: HttpResponse, item: Mapping[str, Any]) -> ProviderResult:
     else:
         error, outcome = ErrorClass.PROVIDER_ERROR, Outcome.FAILED
     return result(
-        ACTION, NAME, outcome, response, error_class=error, provider_status=status, message=f"search {status}"
+        ACTION,
+        NAME,
+        outcome,
+        response,
+        error_class=error,
+        provider_status=status,
+        message=f"search {status}",
+        **raw,
     )
 
 
@@ -279,10 +299,40 @@ def parse_read(response: HttpResponse, search_id: str) -> ProviderResult | Pendi
     return _final(response, item)
 
 
+def parse_read_many(
+    response: HttpResponse, search_ids: Sequence[str]
+) -> dict[str, ProviderResult | Pending] | ProviderResult:
+    """Classify each wanted search the list shows; the read's own failure when it failed."""
+    if response.status != 200:
+        return classify_http_error(ACTION, NAME, response)
+    body = json_object(response)
+    if body is None:
+        return malformed(ACTION, NAME, response)
+    if body.get("success") is not True:
+        return _refused(response, body)
+    items = body.get("items")
+    if not isinstance(items, list):
+        return malformed(ACTION, NAME, response, "no items in the read answer")
+    wanted = set(search_ids)
+    answers: dict[str, ProviderResult | Pending] = {}
+    for item in items:
+        if not isinstance(item, dict) or item.get("_id") not in wanted:
+            continue
+        search_id = str(item["_id"])
+        status = str(item.get("status") or "")
+        answers[search_id] = (
+            Pending(search_id, status, item)
+            if status in PENDING_STATUSES
+            else _final(response, item, raw=item)
+        )
+    return answers
+
+
 PROVIDER = Provider(
     name=NAME,
     base_url="https://app.icypeas.com/api",
-    rate_limit=RateLimit(rate=10, per_seconds=1, concurrency=1),
+    rate_limit=RateLimit(rate=10, per_seconds=1, concurrency=READ_MANY_LIMIT),
+    path_limits={READ_PATH: RateLimit(rate=30, per_seconds=60)},
     actions={
         ACTION: PolledAction(
             provider=NAME,
@@ -294,6 +344,9 @@ PROVIDER = Provider(
             poll_interval_s=POLL_INTERVAL_S,
             deadline_s=DEADLINE_S,
             cost_usd=COST_PER_FOUND_EMAIL_USD,
+            build_poll_many=build_read_many,
+            parse_poll_many=parse_read_many,
+            poll_many_limit=READ_MANY_LIMIT,
             description="Find a person's work email from their name and company (asynchronous).",
         )
     },

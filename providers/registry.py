@@ -8,7 +8,7 @@ from functools import cache
 
 import providers
 from config import ProviderSettings
-from providers.base import Credentials, Provider, RateLimit
+from providers.base import Credentials, Provider, RateLimit, RateLimits
 from providers.execute import Endpoint
 
 # Modules of this package that are infrastructure, not adapters.
@@ -52,13 +52,30 @@ def endpoint_for(provider: Provider, settings: ProviderSettings) -> Endpoint:
 
 
 def rate_limit_for(provider: Provider, settings: ProviderSettings) -> RateLimit:
-    """Return the provider's documented limit with any configured override applied."""
-    limit = provider.rate_limit
+    """Return the provider's shared limit (rate and concurrency) with any configured override applied."""
+    return rate_limits_for(provider, settings).shared
+
+
+def rate_limits_for(provider: Provider, settings: ProviderSettings) -> RateLimits:
+    """Return every limit of the provider's credential with any configured override applied.
+
+    A configured rate is the credential's plan: it replaces the shared rate and every documented
+    endpoint rate too, unless `path_rates` names that endpoint's own.
+    """
     override = settings.provider_limits.get(provider.name)
     if override is None:
-        return limit
-    return RateLimit(
-        rate=override.rate_per_second if override.rate_per_second is not None else limit.per_second,
+        return provider.rate_limits
+    limit = provider.rate_limit
+    rate = override.rate_per_second
+    shared = RateLimit(
+        rate=rate if rate is not None else limit.per_second,
         per_seconds=1.0,
         concurrency=override.concurrency if override.concurrency is not None else limit.concurrency,
     )
+    paths = {
+        path: RateLimit(rate=rate, concurrency=own.concurrency) if rate is not None else own
+        for path, own in provider.path_limits.items()
+    }
+    for path, path_rate in override.path_rates.items():
+        paths[path] = RateLimit(rate=path_rate, concurrency=shared.concurrency)
+    return RateLimits(shared, paths, provider.limit_per_path)

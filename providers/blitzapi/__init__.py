@@ -7,8 +7,8 @@ enrichment answers 404 instead. 401 bad key, 402 out of credits (records), 404 a
 exist", 422 `INVALID_INPUT`, 429 rate limited, 5xx.
 
 Limit: 5 requests/s per key *and per endpoint* on every plan (`key-info.max_requests_per_seconds`;
-Start plans advertise 10/s, Scale 25/s). The declared default is the per-endpoint figure applied to
-the whole provider, which is safe but conservative when several endpoints are used at once.
+Start plans advertise 10/s, Scale 25/s). Every endpoint gets its own lane at that rate in the gateway;
+concurrency stays one cap for the key.
 Price: plans are flat now (Start $99/month for 200k records of fair use); older docs priced each
 call in credits (email 1, phone 5, domain-to-linkedin 1, linkedin-to-domain 0.5). `cost_usd` values
 those credits at one record each, $99 / 200,000 = $0.000495.
@@ -33,6 +33,7 @@ PROVIDER = Provider(
     name=NAME,
     base_url=BASE_URL,
     rate_limit=RateLimit(rate=5, per_seconds=1, concurrency=5),
+    limit_per_path=True,  # the limit is per key *and per endpoint*
     actions={
         action.name: action
         for action in (

@@ -27,9 +27,9 @@ search-person, search-company, rate-limits; help.prospeo.io "API rate limits"):
 - Prices: enrich 1 credit per match, 10 when a mobile is revealed, none on a miss or when re-enriching a
   record (`free_enrichment: true`); search 1 credit per page with at least one result. A credit is about
   $0.039 on the $39 Starter plan (1,000 credits).
-- Limits: enrich 5/s on Starter and Growth (300/min), 30/s on Pro; search 1/s on Starter (2/s Growth,
-  5/s Pro). One RateLimit is declared per provider, so this declares the enrich limit (Starter); the
-  gateway must keep searches at 1/s (configure an override when searches dominate).
+- Limits: enrich 5/s on Starter and Growth (300/min), 30/s on Pro; search 1/s and 30/min on Starter
+  (2/s Growth, 5/s Pro). The shared limit is the enrich one (Starter); both searches share a lane of
+  30/min, the binding figure (`PROVIDER_LIMITS` `path_rates` {"/search-*": …} for other plans).
 
 Normalization to our field names lives in `providers/prospeo/normalize.py`.
 """
@@ -340,6 +340,8 @@ PROVIDER = Provider(
     name=NAME,
     base_url="https://api.prospeo.io",
     rate_limit=RateLimit(rate=5, concurrency=5),
+    # Searches have a plan limit of their own, shared by both: Starter 1/s and 30/min.
+    path_limits={"/search-*": RateLimit(rate=30, per_seconds=60)},
     actions={
         "enrich_person": _action(
             "enrich_person", build_enrich_person, parse_enrich_person, ENRICH_CREDITS, "Enrich one person."

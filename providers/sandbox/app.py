@@ -112,8 +112,9 @@ class ProviderGate:
 
     async def _gate(self, scope: Scope, replay: Callable[[], Receive]) -> tuple[Response | None, str | None]:
         provider, state = self.provider, self.provider.state
-        state.stats.count_request(scope.get("path", ""))
-        retry_after = state.throttle()
+        path = scope.get("path", "")
+        state.stats.count_request(path)
+        retry_after = state.throttle(path.removeprefix(f"/{provider.name}"))
         if retry_after is not None:
             state.stats.rate_limited += 1
             return provider.rate_limited(retry_after), None

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
 
 class ProviderKnobs(BaseModel):
@@ -26,6 +26,11 @@ class ProviderKnobs(BaseModel):
     burst: float | None = Field(
         default=None, gt=0, description="Token-bucket size (default: one second's worth)."
     )
+    path_rates: dict[str, PositiveFloat] = Field(
+        default_factory=dict,
+        description="Endpoints with a limit of their own (requests/s by path under the provider, e.g. "
+        '"/bulk-single-searchs/read"); a request to one counts against it instead of rate_per_second.',
+    )
     error_rate: float = Field(default=0.0, ge=0, le=1, description="Share of answers that are a 5xx.")
     timeout_rate: float = Field(default=0.0, ge=0, le=1, description="Share that hang for `timeout_s`.")
     timeout_s: float = Field(default=30.0, ge=0, le=600, description="How long a hung request hangs.")
@@ -42,6 +47,7 @@ class KnobsUpdate(BaseModel):
     latency_sigma: float | None = Field(default=None, ge=0, le=3)
     rate_per_second: float | None = Field(default=None, gt=0)
     burst: float | None = Field(default=None, gt=0)
+    path_rates: dict[str, PositiveFloat] | None = None
     error_rate: float | None = Field(default=None, ge=0, le=1)
     timeout_rate: float | None = Field(default=None, ge=0, le=1)
     timeout_s: float | None = Field(default=None, ge=0, le=600)
@@ -54,7 +60,7 @@ class KnobsUpdate(BaseModel):
         """Return knobs with this update applied."""
         changes = self.model_dump(exclude_unset=True, exclude={"unlimited_rate", "unlimited_credits"})
         if self.unlimited_rate:
-            changes.update(rate_per_second=None, burst=None)
+            changes.update(rate_per_second=None, burst=None, path_rates={})
         if self.unlimited_credits:
             changes["credits"] = None
         return knobs.model_copy(update=changes)
@@ -135,6 +141,7 @@ class ProviderState:
         self._dice = random.Random(seed)
         self.knobs = knobs
         self.bucket: TokenBucket | None = None
+        self.path_buckets: dict[str, TokenBucket] = {}
         self.configure(knobs)
 
     def configure(self, knobs: ProviderKnobs) -> None:
@@ -145,12 +152,16 @@ class ProviderState:
         else:
             capacity = knobs.burst or max(1.0, knobs.rate_per_second)
             self.bucket = TokenBucket(knobs.rate_per_second, capacity)
+        self.path_buckets = {
+            path: TokenBucket(rate, max(1.0, rate)) for path, rate in knobs.path_rates.items()
+        }
 
-    def throttle(self) -> int | None:
-        """Return None when the request may go on, else the Retry-After seconds to answer with a 429."""
-        if self.bucket is None:
+    def throttle(self, path: str = "") -> int | None:
+        """Return None when a request to path may go on, else the Retry-After seconds of a 429."""
+        bucket = self.path_buckets.get(path, self.bucket)
+        if bucket is None:
             return None
-        wait = self.bucket.take()
+        wait = bucket.take()
         return None if wait == 0 else max(1, math.ceil(wait))
 
     def latency_s(self) -> float:

@@ -81,6 +81,10 @@ async def test_server_errors_are_retried(sandbox: SandboxServer, world: World, h
         gateway.stats.errors["server_error"] > 0
         and gateway.stats.retries >= gateway.stats.errors["server_error"]
     )
+    # Every earlier try travels with the answer, so the history can show it.
+    tries = [t for r in results for t in r.retried]
+    assert len(tries) + len(results) == gateway.stats.attempts
+    assert tries and all(t.error_class is ErrorClass.SERVER_ERROR and t.http_status == 500 for t in tries)
 
 
 async def test_final_failures_are_not_retried_and_the_circuit_opens(
@@ -126,3 +130,68 @@ async def test_pool_routes_by_provider_and_reports_health(
     assert (
         health["calls"] == 1 and health["has_key"] is True and health["base_url"].endswith("/millionverifier")
     )
+
+
+async def test_request_problems_never_open_the_circuit(sandbox: SandboxServer, http: HttpClient) -> None:
+    # An account out of credits fails every call, but the provider is healthy: no circuit.
+    gateway = _gateway(sandbox, http, RateLimit(rate=100, concurrency=1), circuit_threshold=3)
+    with knobs(sandbox, NAME, credits=0):
+        results = [await gateway.call("verify", {"email": f"p{i}@b.co"}) for i in range(8)]
+    assert {r.error_class for r in results} == {ErrorClass.NO_CREDITS}
+    assert gateway.stats.attempts == 8 and gateway.stats.circuit_opened == 0
+    assert gateway.health()["circuit_open"] is False
+
+
+def _icypeas_gateway(sandbox: SandboxServer, http: HttpClient) -> ProviderGateway:
+    settings = ProviderSettings.for_sandbox(sandbox.url, DEFAULT_SANDBOX_KEY)
+    provider = get_provider("icypeas")
+    return ProviderGateway(provider, endpoint_for(provider, settings), provider.rate_limits, client=http)
+
+
+def _icypeas_subjects(world: World, n: int) -> list[dict[str, str]]:
+    people = [p for d in world.sample_domains(n, seed_offset=5) for p in world.people(d)[:1]][:n]
+    return [{"full_name": p.full_name, "company_domain": p.company_domain} for p in people]
+
+
+async def test_icypeas_searches_share_reads_within_the_read_limit(
+    sandbox: SandboxServer, world: World, http: HttpClient
+) -> None:
+    # Icypeas allows 10 submits/s but 30 reads/min for the whole account. Read one by one, 40 searches
+    # would take minutes; read together they finish in a few list reads, and no read is refused.
+    gateway = _icypeas_gateway(sandbox, http)
+    read = "/icypeas/bulk-single-searchs/read"
+    sandbox.reset()
+    with knobs(sandbox, "icypeas", rate_per_second=10, path_rates={"/bulk-single-searchs/read": 30 / 60}):
+        started = time.monotonic()
+        results = await gateway.call_many([("email_search", s) for s in _icypeas_subjects(world, 40)])
+        elapsed = time.monotonic() - started
+    stats = sandbox.stats()["icypeas"]
+    assert stats["rate_limited"] == 0
+    assert all(r.outcome in (Outcome.FOUND, Outcome.NOT_FOUND) for r in results), [
+        (r.outcome, r.error_class, r.message) for r in results
+    ]
+    assert sum(r.outcome is Outcome.FOUND for r in results) >= 10
+    reads = stats["paths"][read]
+    assert stats["paths"]["/icypeas/email-search"] == 40
+    assert reads <= elapsed / 2 + 1, (reads, elapsed)  # never above 30/min
+    assert reads <= 8 and elapsed < 30, (reads, elapsed)  # a handful of list reads, not 40 times 1-3 reads
+    health = gateway.health()
+    assert health["lanes"]["/bulk-single-searchs/read"]["rate_per_second"] == 0.5
+    assert health["open_jobs"] == 0 and health["in_flight"] == 0 and health["waiting"] == 0
+
+
+async def test_endpoints_with_their_own_limit_do_not_wait_for_each_other(
+    sandbox: SandboxServer, world: World, http: HttpClient
+) -> None:
+    # While the slow read lane waits for tokens, submits keep their own 10/s pace.
+    gateway = _icypeas_gateway(sandbox, http)
+    lane = gateway._lane("/bulk-single-searchs/read")
+    assert gateway._lane("/email-search") is gateway._lane("") is not lane
+    await lane.admit()  # spend the read lane's only token
+    started = time.monotonic()
+    waiting = asyncio.ensure_future(lane.admit())
+    for _ in range(5):
+        await gateway._lane("/email-search").admit()
+    assert time.monotonic() - started < 1.0 and not waiting.done()
+    await waiting
+    assert time.monotonic() - started >= 1.5  # a read token comes every 2 s

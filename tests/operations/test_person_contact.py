@@ -244,3 +244,20 @@ def test_resolve_mobile_contract() -> None:
     ):
         with pytest.raises(ValidationError):
             ResolveMobileOutput.model_validate(broken)
+
+
+async def test_the_history_keeps_every_retried_try(
+    pool: GatewayPool, world: World, sandbox: SandboxServer
+) -> None:
+    person = _person(world, lambda p: _finds(world, "leadmagic", p))
+    verifier = pool.gateway("millionverifier")
+    before = verifier.stats.attempts
+    with knobs(sandbox, "millionverifier", error_rate=0.6):
+        results = [await run_op(pool, EMAIL, _named(person)) for _ in range(4)]
+    checks = [a for r in results for a in r.attempts if a.provider == "millionverifier"]
+    failed = [a for a in checks if a.status == "failed"]
+    assert failed and all(a.error_class == "server_error" and a.http_status == 500 for a in failed)
+    assert len(checks) == verifier.stats.attempts - before
+    for result in results:
+        tries = [a.status for a in result.attempts if a.provider == "millionverifier"]
+        assert tries[-1] != "failed" or len(tries) == verifier.max_attempts

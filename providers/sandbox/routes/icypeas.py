@@ -1,9 +1,11 @@
 """Sandboxed Icypeas: submit an email search, then read it until it leaves its pending statuses.
 
-Auth is the bare key in `Authorization` (`Bearer <key>` is a 401, as the real service answers). Each search
-stays pending for 1-3 reads, a number derived from its id, and is then resolved from the world: the
-company by domain or name, the person by name at that company, and the email Icypeas would answer
-(`world.email_guess`). A found email costs one credit, charged once, when the search resolves.
+Auth is the bare key in `Authorization` (`Bearer <key>` is a 401, as the real service answers). The read
+takes one search id, or lists the latest searches (`{mode: "single", limit}`, newest first). Each search
+stays pending for 1-3 reads of it (by id or in a list), a number derived from its id, and is then
+resolved from the world: the company by domain or name, the person by name at that company, and the
+email Icypeas would answer (`world.email_guess`). A found email costs one credit, charged once, when
+the search resolves.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from starlette.requests import Request
@@ -52,6 +55,7 @@ class _Search:
     lastname: str
     target: str
     pending_reads: int
+    order: int
     reads: int = 0
     final: dict[str, Any] | None = field(default=None)
 
@@ -129,7 +133,7 @@ class IcypeasSandbox(SandboxProvider):
         search_id = self._new_id("search", self._submitted, first, last, target)
         pending = 1 + int(_unit("icypeas-pending", search_id) * 3)
         self._searches[search_id] = _Search(
-            str(first or "").strip(), str(last or "").strip(), str(target).strip(), pending
+            str(first or "").strip(), str(last or "").strip(), str(target).strip(), pending, self._submitted
         )
         while len(self._searches) > MAX_SEARCHES:
             self._searches.popitem(last=False)
@@ -137,25 +141,53 @@ class IcypeasSandbox(SandboxProvider):
 
     async def read(self, request: Request) -> Response:
         body = await self._body(request) or {}
+        if body.get("mode") in ("single", "bulk"):
+            return self._read_list(body)
         search_id = body.get("id")
         if not isinstance(search_id, str) or not search_id:
             return JSONResponse({"success": False, "validationErrors": [_required("id", search_id)]})
         search = self._searches.get(search_id)
         if search is None:
             return JSONResponse({"success": False, "message": "SearchNotFoundError"})
-        search.reads += 1
-        if search.reads <= search.pending_reads:
-            item = self._item(search_id, search, _PENDING_WORDS[search.reads - 1], [])
-        else:
-            if search.final is None:
-                status, emails = self._resolve(search)
-                if status == "FOUND":
-                    self.charge(1)
-                search.final = self._item(search_id, search, status, emails)
-            item = search.final
+        item = self._read_one(search_id, search)
         return JSONResponse(
             {"success": True, "items": [item], "total": 1, "sorts": [[search.reads, search_id]]}
         )
+
+    def _read_list(self, body: dict[str, Any]) -> Response:
+        """The list form of the read: the account's latest searches, newest first, each one read."""
+        limit = body.get("limit", 10)
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 100:
+            return JSONResponse(
+                {
+                    "success": False,
+                    "validationErrors": [_required("limit", limit, "number between 1 and 100")],
+                }
+            )
+        if body["mode"] == "bulk":  # this sandbox runs no bulk files
+            return JSONResponse({"success": True, "items": [], "total": 0, "sorts": []})
+        latest = list(islice(reversed(self._searches.items()), limit))
+        items = [self._read_one(search_id, search) for search_id, search in latest]
+        return JSONResponse(
+            {
+                "success": True,
+                "items": items,
+                "total": len(self._searches),
+                "sorts": [[search.order, search_id] for search_id, search in latest],
+            }
+        )
+
+    def _read_one(self, search_id: str, search: _Search) -> dict[str, Any]:
+        """Count one read of the search and return its item: pending for its first reads, then final."""
+        search.reads += 1
+        if search.reads <= search.pending_reads:
+            return self._item(search_id, search, _PENDING_WORDS[search.reads - 1], [])
+        if search.final is None:
+            status, emails = self._resolve(search)
+            if status == "FOUND":
+                self.charge(1)
+            search.final = self._item(search_id, search, status, emails)
+        return search.final
 
     def _item(
         self, search_id: str, search: _Search, status: str, emails: list[dict[str, Any]]
