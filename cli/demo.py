@@ -2,9 +2,10 @@
 
 Embedded PostgreSQL, a local Ray with its dashboard, the provider sandbox on loopback, a demo
 tenant, and `dex enrich` of 2,000 companies: profile, the people at each (fanned out), their work
-email, verified where one was found. The sandbox's two asynchronous email finders (Icypeas polls
-every 3 s, Parallel runs tasks) are left without keys, and the providers' plan limits are lifted
-(the sandbox has none), so the demo finishes in about a minute.
+email, verified where one was found. Parallel (research tasks, the last resort of the email
+waterfall) is left without a key, and the providers' plan limits are lifted (the sandbox has none).
+Icypeas takes the emails LeadMagic does not know: 100 open searches at a time, read together every
+3 s.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ DEMO_PASSWORD = "demo-password"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = PACKAGE_ROOT / "cli" / "data" / "sample_companies.csv"
 BLUEPRINT = PACKAGE_ROOT / "blueprints" / "examples" / "outbound.yaml"
-DEMO_PROVIDERS = ("prospeo", "blitzapi", "companyenrich", "leadmagic", "millionverifier", "reoon")
+DEMO_PROVIDERS = ("prospeo", "blitzapi", "companyenrich", "leadmagic", "icypeas", "millionverifier", "reoon")
 
 
 def ensure_demo_tenant(*, conn: Connection) -> dict[str, Any]:
@@ -61,11 +62,13 @@ def ensure_demo_tenant(*, conn: Connection) -> dict[str, Any]:
 
 
 def demo_settings(settings: Settings, sandbox: SandboxServer) -> Settings:
-    """Point the providers at the sandbox: the fast ones keyed and unlimited, the slow ones off."""
+    """Point the providers at the sandbox: keyed and unlimited, but Parallel off."""
     # Unlimited rate, but no more open requests per provider than one sandbox process serves well.
     limits = {name: {"rate_per_second": 100_000, "concurrency": 64} for name in DEMO_PROVIDERS}
+    # Icypeas' concurrency is open searches, answered by one list read every 3 s, not requests.
+    limits["icypeas"]["concurrency"] = 100
     providers = ProviderSettings.for_sandbox(
-        sandbox.url, sandbox.api_key, icypeas_api_key=None, parallel_api_key=None, provider_limits=limits
+        sandbox.url, sandbox.api_key, parallel_api_key=None, provider_limits=limits
     )
     return settings.model_copy(update={"providers": providers})
 

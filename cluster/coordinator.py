@@ -4,7 +4,8 @@ It pages the submission's unfinished runs out of PostgreSQL, cuts them into chun
 `max_chunks_in_flight` chunk tasks running (ray.wait), schedules the children each chunk reports as
 new chunks, retries a chunk whose worker died (its writes are idempotent), and when nothing is left
 derives the submission's status from its whole run tree. It holds only work in flight: killed and
-recreated, it picks up from what PostgreSQL says.
+recreated, it first adopts the chunks its predecessor started that are still running (the launcher
+knows them), then picks up from what PostgreSQL says, so no run is carried by two chunks at once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
 import uuid
 from collections import deque
@@ -49,6 +51,7 @@ class BatchCoordinator:
         self.counters: dict[str, float] = {
             "chunks_launched": 0, "chunks_done": 0, "chunks_retried": 0, "runs_succeeded": 0,
             "runs_failed": 0, "children_scheduled": 0, "provider_calls": 0, "actor_calls": 0, "cost_usd": 0.0,
+            "chunks_adopted": 0,
         }  # fmt: skip
         self.started = time.monotonic()
         self.finished_status: str | None = None
@@ -88,6 +91,11 @@ class BatchCoordinator:
         page_size = cluster.chunk_size * cluster.max_chunks_in_flight * 2
         cursor: tuple[int, uuid.UUID] | None = None
         exhausted = False
+        # Chunks a killed predecessor started are still running: wait for them rather than run their
+        # runs a second time beside them (writes would collapse, but provider calls would repeat).
+        for (ref,), run_ids in await chunk_launcher().running.remote(self.submission_id):
+            in_flight[asyncio.ensure_future(ref)] = ChunkJob(scope=scope, run_ids=run_ids, steps=steps)
+            self.counters["chunks_adopted"] += 1
         while True:
             # The runs that exist now are paged out of PostgreSQL, so a huge submission never sits in memory.
             if not exhausted and len(queue) < page_size // 2:
@@ -129,6 +137,7 @@ class BatchCoordinator:
                 # Children go first: depth-first keeps the tree's memory and latency small.
                 queue.extendleft(child for child, _ in reversed(report.children))
         status = await asyncio.to_thread(self._finish)
+        chunk_launcher().forget.remote(self.submission_id)
         self.finished_status = status
         self.state = "finished"
         return status
@@ -207,11 +216,45 @@ class ChunkLauncher:
     coordinator (a detached actor) to submit its own chunks, every submission would start, and
     import the engine into, fresh worker processes (seconds of CPU each) while the previous
     submission's workers sat idle. Submitted from this one detached actor, chunks reuse them.
+
+    It owns the chunks, so they outlive a killed coordinator; it remembers which it started for which
+    submission, so that the coordinator resuming the submission can adopt the ones still running.
     """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._chunks: dict[uuid.UUID, dict[ray.ObjectRef, tuple[uuid.UUID, ...]]] = {}
 
     def launch(self, job: ChunkJob, settings_ref: list[Any], handles: Any, name: str) -> tuple[ray.ObjectRef]:
         """Start the chunk task; return its reference (in a tuple, so Ray passes it on unresolved)."""
-        return (run_chunk.options(name=name).remote(job, settings_ref[0], handles),)
+        ref = run_chunk.options(name=name).remote(job, settings_ref[0], handles)
+        submission_id = job.scope.submission_id
+        with self._lock:
+            chunks = self._chunks.setdefault(submission_id, {})
+            chunks[ref] = job.run_ids
+            crowded = len(chunks) > 64
+        if crowded:
+            self.running(submission_id)  # forget the finished ones
+        return (ref,)
+
+    def running(self, submission_id: uuid.UUID) -> list[tuple[tuple[ray.ObjectRef], tuple[uuid.UUID, ...]]]:
+        """Return the submission's chunks still running: (reference in a tuple, their run ids)."""
+        with self._lock:
+            chunks = dict(self._chunks.get(submission_id, {}))
+        if not chunks:
+            return []
+        finished, _ = ray.wait(list(chunks), num_returns=len(chunks), timeout=0, fetch_local=False)
+        done = set(finished)
+        with self._lock:
+            kept = self._chunks.get(submission_id, {})
+            for ref in done:
+                kept.pop(ref, None)
+        return [((ref,), run_ids) for ref, run_ids in chunks.items() if ref not in done]
+
+    def forget(self, submission_id: uuid.UUID) -> None:
+        """Drop what is remembered of a finished submission's chunks."""
+        with self._lock:
+            self._chunks.pop(submission_id, None)
 
     async def warm(self, workers: int) -> int:
         """Start (and import the engine into) enough worker processes for `workers` chunks at once.

@@ -425,6 +425,8 @@ def test_a_killed_coordinator_is_resumed(
         {"position": 3, "operation_id": "company.research.check_vc_funding"},
     ]
     domains = world.sample_domains(150, seed_offset=71)
+    technographics = "/leadmagic/v1/companies/company-technographics"
+    sent_before = sandbox.stats()["leadmagic"]["paths"].get(technographics, 0)
     with knobs(sandbox, "leadmagic", latency_ms=300):
         submission_id = submit(api, tenant, steps, [{"input": {"company_domain": d}} for d in domains])
         coordinator = _wait_until(lambda: find_coordinator(submission_id))
@@ -441,6 +443,10 @@ def test_a_killed_coordinator_is_resumed(
         assert submission_id in resume_unfinished(settings)
         assert wait_for(engine, submission_id) == "completed"
     _assert_whole(engine, submission_id, len(domains))
+    # The chunks the killed coordinator had started were adopted, not replayed beside themselves:
+    # every root asked LeadMagic once.
+    assert sandbox.stats()["leadmagic"]["paths"].get(technographics, 0) - sent_before == len(domains)
+    assert ray_progress(submission_id)["chunks_adopted"] >= 1
 
 
 def test_execute_shares_the_cluster_gateways(api: ApiClient, world: World, settings: Any) -> None:
