@@ -157,6 +157,7 @@ class ProviderGateway:
         self.sleep = sleep  # how polled actions wait between polls (tests skip the wait)
         self.stats = GatewayStats()
         self._lanes: dict[str, _Lane] = {}
+        self._account = _Lane(self.limits.account) if self.limits.account is not None else None
         self._pollers: dict[str, BatchPoller] = {}
         self._slots = asyncio.Semaphore(self.limit.concurrency)
         self._consecutive_failures = 0
@@ -236,6 +237,8 @@ class ProviderGateway:
 
     async def _admit_path(self, path: str) -> None:
         await self._lane(path).admit()
+        if self._account is not None:
+            await self._account.admit()
 
     def _poller(self, spec: PolledAction) -> BatchPoller | None:
         """Return the action's shared reader when it can read many jobs at once."""

@@ -113,6 +113,11 @@ class ProviderLimitOverride(BaseModel):
         default_factory=dict,
         description='Requests/s of single endpoints, e.g. {"/bulk-single-searchs/read": 1}.',
     )
+    account_rate: float | None = Field(
+        default=None,
+        gt=0,
+        description="Requests/s of all endpoints together; unset with rate_per_second set, no cap.",
+    )
 
     @field_validator("path_rates")
     @classmethod

@@ -196,12 +196,14 @@ class RateLimits:
     A request counts against exactly one *lane*: the limit its path has of its own where the provider
     documents one (Icypeas' read), one limit for a family of paths (`"/search-*"`: Prospeo's searches
     share theirs), each path separately at the shared rate when the provider limits per endpoint
-    (BlitzAPI), else the shared lane "". Concurrency is the shared limit's.
+    (BlitzAPI), else the shared lane "". Concurrency is the shared limit's. An `account` limit caps
+    every request of the key together, on top of its lane (LeadMagic: 5,000/min across endpoints).
     """
 
     shared: RateLimit
     paths: Mapping[str, RateLimit] = field(default_factory=dict)
     per_path: bool = False
+    account: RateLimit | None = None
 
     def lane(self, path: str) -> tuple[str, RateLimit]:
         """Return the lane a request to path counts against, and that lane's limit."""
@@ -228,11 +230,12 @@ class Provider:
     # Documented per-endpoint limits, by path or by a family of paths ("/search-*").
     path_limits: Mapping[str, RateLimit] = field(default_factory=dict)
     limit_per_path: bool = False  # every endpoint has its own bucket at rate_limit's rate
+    account_limit: RateLimit | None = None  # every request of the key together, on top of its lane
 
     @property
     def rate_limits(self) -> RateLimits:
         """Return the documented limits as one RateLimits."""
-        return RateLimits(self.rate_limit, self.path_limits, self.limit_per_path)
+        return RateLimits(self.rate_limit, self.path_limits, self.limit_per_path, self.account_limit)
 
 
 def result(

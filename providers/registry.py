@@ -60,7 +60,8 @@ def rate_limits_for(provider: Provider, settings: ProviderSettings) -> RateLimit
     """Return every limit of the provider's credential with any configured override applied.
 
     A configured rate is the credential's plan: it replaces the shared rate and every documented
-    endpoint rate too, unless `path_rates` names that endpoint's own.
+    endpoint rate too, unless `path_rates` names that endpoint's own, and it lifts the documented
+    account cap unless `account_rate` sets one.
     """
     override = settings.provider_limits.get(provider.name)
     if override is None:
@@ -78,4 +79,7 @@ def rate_limits_for(provider: Provider, settings: ProviderSettings) -> RateLimit
     }
     for path, path_rate in override.path_rates.items():
         paths[path] = RateLimit(rate=path_rate, concurrency=shared.concurrency)
-    return RateLimits(shared, paths, provider.limit_per_path)
+    account = provider.account_limit if rate is None else None
+    if override.account_rate is not None:
+        account = RateLimit(rate=override.account_rate, concurrency=shared.concurrency)
+    return RateLimits(shared, paths, provider.limit_per_path, account)

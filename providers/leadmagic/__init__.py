@@ -11,8 +11,8 @@ Every answer carries `X-Credits-Remaining` and `credits_consumed`, which prices 
 Limits are per endpoint per minute: finder, validation, mobile and employee finder 3,000; role finder
 and technographics 1,000; company search and profile search 500 (newer skill pages say 300 for the
 people endpoints); account gateway 5,000/min on Standard plans. Each endpoint has its own lane in
-the gateway: 3,000/min unless `path_limits` gives it its lower limit. The 5,000/min account cap is
-not enforced on top (a request counts against one lane); the default "soft mode" only logs it.
+the gateway: 3,000/min unless `path_limits` gives it its lower limit, and every request also counts
+against the account's 5,000/min (`account_limit`), though the default "soft mode" only logs it.
 Price: about $0.0245 a credit ($49 for 2,000 on the Basic plan).
 """
 
@@ -42,6 +42,7 @@ PROVIDER = Provider(
     # Limits are per endpoint: 3,000/min for most, less for these four.
     rate_limit=RateLimit(rate=3000, per_seconds=60, concurrency=50),
     limit_per_path=True,
+    account_limit=RateLimit(rate=5000, per_seconds=60),
     path_limits={
         "/v1/people/role-finder": RateLimit(rate=1000, per_seconds=60),
         companies.TECHNOGRAPHICS_PATH: RateLimit(rate=1000, per_seconds=60),

@@ -10,7 +10,7 @@ import pytest
 
 from cluster.gateway import GatewayPool, ProviderGateway
 from config import ProviderSettings
-from providers.base import ErrorClass, Outcome, RateLimit
+from providers.base import ErrorClass, Outcome, RateLimit, RateLimits
 from providers.http import HttpClient
 from providers.registry import endpoint_for, get_provider
 from providers.sandbox.app import DEFAULT_SANDBOX_KEY
@@ -32,7 +32,7 @@ async def http() -> AsyncIterator[HttpClient]:
 
 
 def _gateway(
-    sandbox: SandboxServer, http: HttpClient, limit: RateLimit, **options: object
+    sandbox: SandboxServer, http: HttpClient, limit: RateLimit | RateLimits, **options: object
 ) -> ProviderGateway:
     settings = ProviderSettings.for_sandbox(sandbox.url, DEFAULT_SANDBOX_KEY)
     provider = get_provider(NAME)
@@ -195,3 +195,17 @@ async def test_endpoints_with_their_own_limit_do_not_wait_for_each_other(
     assert time.monotonic() - started < 1.0 and not waiting.done()
     await waiting
     assert time.monotonic() - started >= 1.5  # a read token comes every 2 s
+
+
+async def test_an_account_cap_holds_across_endpoint_lanes(sandbox: SandboxServer, http: HttpClient) -> None:
+    # Two endpoints at 10/s each, but the key may send 10/s in all: 30 requests take about 3 s.
+    limits = RateLimits(RateLimit(rate=10, concurrency=20), per_path=True, account=RateLimit(rate=10))
+    gateway = _gateway(sandbox, http, limits)
+    started = time.monotonic()
+    await asyncio.gather(*(gateway._admit_path(f"/endpoint-{i % 2}") for i in range(30)))
+    elapsed = time.monotonic() - started
+    assert 2.5 <= elapsed < 4.5, elapsed
+    assert {k: v["requests"] for k, v in gateway.health()["lanes"].items()} == {
+        "/endpoint-0": 15,
+        "/endpoint-1": 15,
+    }

@@ -32,6 +32,7 @@ def test_documented_endpoint_limits() -> None:
     leadmagic = get_provider("leadmagic").rate_limits
     assert leadmagic.lane("/v1/companies/company-search")[1].per_second == pytest.approx(500 / 60)
     assert leadmagic.lane("/v1/people/email-finder") == ("/v1/people/email-finder", leadmagic.shared)
+    assert leadmagic.account is not None and leadmagic.account.per_second == pytest.approx(5000 / 60)
 
 
 def test_a_configured_rate_is_the_plan_unless_an_endpoint_is_named() -> None:
@@ -44,6 +45,17 @@ def test_a_configured_rate_is_the_plan_unless_an_endpoint_is_named() -> None:
     assert limits.shared == RateLimit(rate=30, concurrency=12)
     assert rate_limit_for(get_provider("prospeo"), plan) == limits.shared
     assert limits.lane("/search-company")[1].per_second == 30
+    high_volume = ProviderSettings.for_sandbox(
+        "http://127.0.0.1:9", "k", provider_limits={"leadmagic": {"rate_per_second": 1e9}}
+    )
+    assert rate_limits_for(get_provider("leadmagic"), high_volume).account is None  # lifted with the plan
+    capped = ProviderSettings.for_sandbox(
+        "http://127.0.0.1:9",
+        "k",
+        provider_limits={"leadmagic": {"rate_per_second": 100, "account_rate": 150}},
+    )
+    account = rate_limits_for(get_provider("leadmagic"), capped).account
+    assert account is not None and account.per_second == 150
     tuned = ProviderSettings.for_sandbox(
         "http://127.0.0.1:9",
         "k",
