@@ -34,6 +34,10 @@ def connect(cluster: ClusterSettings) -> dict[str, Any]:
             runtime_env={"worker_process_setup_hook": WORKER_SETUP_HOOK},
         )
     else:
+        # The raylet starts at most this many workers at once, and warns (in every driver's output)
+        # once 2x as many run: by default the CPU count, which the chunk slots and actors of a
+        # 2-core node exceed by design. Read from the environment by the raylet started here.
+        os.environ.setdefault("RAY_worker_maximum_startup_concurrency", str(cluster.max_chunks_in_flight + 4))
         started = ray.init(
             namespace=NAMESPACE,
             num_cpus=cluster.ray_num_cpus,
