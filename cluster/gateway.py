@@ -159,7 +159,15 @@ class ProviderGateway:
         self._lanes: dict[str, _Lane] = {}
         self._account = _Lane(self.limits.account) if self.limits.account is not None else None
         self._pollers: dict[str, BatchPoller] = {}
-        self._slots = asyncio.Semaphore(self.limit.concurrency)
+        # A job read in lists is seen only while it is among the provider's latest poll_many_limit:
+        # never keep more open than one list shows, whatever the configured concurrency.
+        listed = [
+            a.poll_many_limit
+            for a in provider.actions.values()
+            if isinstance(a, PolledAction) and a.build_poll_many is not None
+        ]
+        self.concurrency = min([self.limit.concurrency, *listed])
+        self._slots = asyncio.Semaphore(self.concurrency)
         self._consecutive_failures = 0
         self._circuit_open_until = 0.0
 
@@ -320,7 +328,7 @@ class ProviderGateway:
             "base_url": self.endpoint.base_url,
             "has_key": self.endpoint.credentials.api_key is not None,
             "rate_per_second": round(self.limit.per_second, 3),
-            "concurrency": self.limit.concurrency,
+            "concurrency": self.concurrency,
             "circuit_open": now < self._circuit_open_until,
             "paused_s": round(max([0.0, *(lane.paused_until - now for lane in self._lanes.values())]), 3),
             "lanes": {

@@ -12,7 +12,7 @@ from cluster.gateway import GatewayPool, ProviderGateway
 from config import ProviderSettings
 from providers.base import ErrorClass, Outcome, RateLimit, RateLimits
 from providers.http import HttpClient
-from providers.registry import endpoint_for, get_provider
+from providers.registry import endpoint_for, get_provider, rate_limits_for
 from providers.sandbox.app import DEFAULT_SANDBOX_KEY
 from providers.sandbox.server import SandboxServer
 from providers.sandbox.world import World
@@ -209,3 +209,14 @@ async def test_an_account_cap_holds_across_endpoint_lanes(sandbox: SandboxServer
         "/endpoint-0": 15,
         "/endpoint-1": 15,
     }
+
+
+def test_open_searches_never_outgrow_one_list_read(sandbox: SandboxServer, http: HttpClient) -> None:
+    settings = ProviderSettings.for_sandbox(
+        sandbox.url, DEFAULT_SANDBOX_KEY, provider_limits={"icypeas": {"concurrency": 500}}
+    )
+    provider = get_provider("icypeas")
+    gateway = ProviderGateway(
+        provider, endpoint_for(provider, settings), rate_limits_for(provider, settings), client=http
+    )
+    assert gateway.limit.concurrency == 500 and gateway.health()["concurrency"] == 100
