@@ -59,6 +59,8 @@ class KnobsUpdate(BaseModel):
     def apply(self, knobs: ProviderKnobs) -> ProviderKnobs:
         """Return knobs with this update applied."""
         changes = self.model_dump(exclude_unset=True, exclude={"unlimited_rate", "unlimited_credits"})
+        if "path_rates" in changes and changes["path_rates"] is None:
+            changes["path_rates"] = {}  # null clears the endpoint limits
         if self.unlimited_rate:
             changes.update(rate_per_second=None, burst=None, path_rates={})
         if self.unlimited_credits:

@@ -232,3 +232,24 @@ async def test_missing_inputs_and_key_are_skipped(sandbox: SandboxServer, client
         client=client,
     )
     assert no_key.outcome is Outcome.SKIPPED and no_key.skip_reason == "missing_provider_api_key"
+
+
+def test_a_list_read_answers_each_wanted_search_it_shows() -> None:
+    found = {"email": "ana@acme.com", "certainty": "ultra_sure", "mxProvider": "google"}
+    body = _read_body("FOUND", [found], search_id="s1")
+    body["items"] += [
+        {**_read_body("IN_PROGRESS", search_id="s2")["items"][0]},
+        {**_read_body("NOT_FOUND", search_id="other")["items"][0]},
+    ]
+    spec = icy.build_read_many(["s1", "s2", "s3"], KEY)
+    assert spec.path == icy.READ_PATH and spec.json == {"mode": "single", "limit": 100}
+    answers = icy.parse_read_many(_response(200, body), ["s1", "s2", "s3"])
+    assert not isinstance(answers, icy.ProviderResult) and set(answers) == {"s1", "s2"}  # s3 unseen
+    first = answers["s1"]
+    assert not isinstance(first, Pending) and first.outcome is Outcome.FOUND
+    assert first.raw["_id"] == "s1"  # the stored answer is this search's item, not the whole list
+    assert isinstance(answers["s2"], Pending)
+    throttled = icy.parse_read_many(_response(429, {"success": False}, {"retry-after": "20"}), ["s1"])
+    assert isinstance(throttled, icy.ProviderResult) and throttled.error_class is ErrorClass.RATE_LIMITED
+    refused = icy.parse_read_many(_response(200, {"success": False, "message": "Unauthorized"}), ["s1"])
+    assert isinstance(refused, icy.ProviderResult) and refused.error_class is ErrorClass.BAD_KEY

@@ -103,3 +103,26 @@ def test_same_seed_same_answers_other_seed_other_world(sandbox: SandboxServer, w
     with SandboxServer(seed=SEED, companies=COMPANIES) as twin:
         assert answers(twin) == answers(sandbox)
     assert World(seed=SEED + 1, company_count=COMPANIES).sample_domains(5) != domains
+
+
+def test_an_endpoint_limit_holds_apart_from_the_providers_limit(sandbox: SandboxServer) -> None:
+    read, submit = f"{sandbox.url}/icypeas/bulk-single-searchs/read", f"{sandbox.url}/icypeas/email-search"
+    auth = {"Authorization": DEFAULT_SANDBOX_KEY}
+    bad = httpx.post(f"{sandbox.url}/_sandbox/knobs", json={"icypeas": {"path_rates": {"/x": 0}}})
+    assert bad.status_code == 422
+    with knobs(sandbox, "icypeas", path_rates={"/bulk-single-searchs/read": 0.5}):
+        reads = [httpx.post(read, json={"mode": "single", "limit": 5}, headers=auth) for _ in range(3)]
+        submits = [
+            httpx.post(
+                submit, json={"firstname": "A", "lastname": "B", "domainOrCompany": "x.com"}, headers=auth
+            )
+            for _ in range(5)
+        ]
+        assert [r.status_code for r in reads] == [200, 429, 429]
+        assert reads[1].headers["retry-after"] == "2" and [r.status_code for r in submits] == [200] * 5
+        listed = reads[0].json()
+        assert listed["success"] is True and isinstance(listed["items"], list)
+        httpx.post(f"{sandbox.url}/_sandbox/knobs", json={"icypeas": {"path_rates": None}}).raise_for_status()
+        assert httpx.post(read, json={"mode": "single", "limit": 5}, headers=auth).status_code == 200
+    too_many = httpx.post(read, json={"mode": "single", "limit": 101}, headers=auth).json()
+    assert too_many["success"] is False and too_many["validationErrors"][0]["field"] == "limit"
