@@ -254,8 +254,17 @@ class ProviderGateway:
             return None
         poller = self._pollers.get(spec.name)
         if poller is None:
+            # Besides each shared read, as many single reads as the read endpoint's limit leaves room
+            # for between two shared reads (at least one).
+            read_path = spec.build_poll_many([], self.endpoint.credentials).path
+            per_interval = self.limits.lane(read_path)[1].per_second * spec.poll_interval_s
             poller = self._pollers[spec.name] = BatchPoller(
-                spec, endpoint=self.endpoint, client=self.client, admit=self._admit_path, sleep=self.sleep
+                spec,
+                endpoint=self.endpoint,
+                client=self.client,
+                admit=self._admit_path,
+                sleep=self.sleep,
+                single_reads=min(spec.poll_many_limit, int(per_interval) - 1),
             )
         return poller
 

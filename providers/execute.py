@@ -283,8 +283,9 @@ class BatchPoller:
     """Reads every open job of one polled action together: one request per poll_interval_s.
 
     A read covers the oldest `poll_many_limit` open jobs. A job that two reads in a row did not show
-    (the provider's list moved on without it) is read on its own. Throttled or lost reads are waited
-    out; a read refused for good (a revoked key) ends every job it covered.
+    (the provider's list moved on without it) is read on its own, at most `single_reads` of them per
+    shared read, so that they never crowd out the shared reads within the endpoint's limit. Throttled
+    or lost reads are waited out; a read refused for good (a revoked key) ends every job it covered.
     """
 
     def __init__(
@@ -295,6 +296,7 @@ class BatchPoller:
         client: HttpClient,
         admit: Admit = _admitted,
         sleep: Sleep = asyncio.sleep,
+        single_reads: int = 1,
     ) -> None:
         if action.build_poll_many is None or action.parse_poll_many is None:
             raise TypeError(f"{action.provider}.{action.name} cannot read many jobs at once")
@@ -303,6 +305,7 @@ class BatchPoller:
         self.client = client
         self.admit = admit
         self.sleep = sleep
+        self.single_reads = max(1, single_reads)
         self.reads = 0
         self._jobs: dict[str, _OpenJob] = {}  # in submission order
         self._loop_task: asyncio.Task[None] | None = None
@@ -381,7 +384,8 @@ class BatchPoller:
                 self._take(job_id, answer)
             elif (job := self._jobs.get(job_id)) is not None:
                 job.unseen += 1
-        for job_id in [j for j in job_ids if (job := self._jobs.get(j)) is not None and job.unseen >= 2]:
+        unseen = [j for j in job_ids if (job := self._jobs.get(j)) is not None and job.unseen >= 2]
+        for job_id in unseen[: self.single_reads]:
             self.reads += 1
             single = await _read_one(action, job_id, self.endpoint, self.client, self.admit)
             if single is not None:

@@ -10,7 +10,7 @@ import pytest
 
 from cluster.gateway import GatewayPool, ProviderGateway
 from config import ProviderSettings
-from providers.base import ErrorClass, Outcome, RateLimit, RateLimits
+from providers.base import ErrorClass, Outcome, PolledAction, RateLimit, RateLimits
 from providers.http import HttpClient
 from providers.registry import endpoint_for, get_provider, rate_limits_for
 from providers.sandbox.app import DEFAULT_SANDBOX_KEY
@@ -220,3 +220,20 @@ def test_open_searches_never_outgrow_one_list_read(sandbox: SandboxServer, http:
         provider, endpoint_for(provider, settings), rate_limits_for(provider, settings), client=http
     )
     assert gateway.limit.concurrency == 500 and gateway.health()["concurrency"] == 100
+
+
+def test_single_reads_stay_within_what_the_read_limit_leaves(
+    sandbox: SandboxServer, http: HttpClient
+) -> None:
+    search = get_provider("icypeas").actions["email_search"]
+    assert isinstance(search, PolledAction)
+    documented = _icypeas_gateway(sandbox, http)._poller(search)
+    assert documented is not None and documented.single_reads == 1  # 30/min leaves one beside each list
+    settings = ProviderSettings.for_sandbox(
+        sandbox.url, DEFAULT_SANDBOX_KEY, provider_limits={"icypeas": {"rate_per_second": 10}}
+    )
+    provider = get_provider("icypeas")
+    faster = ProviderGateway(
+        provider, endpoint_for(provider, settings), rate_limits_for(provider, settings), client=http
+    )._poller(search)
+    assert faster is not None and faster.single_reads == 29  # 10/s for 3 s, less the list read
