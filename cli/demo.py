@@ -5,7 +5,7 @@ tenant, and `dex enrich` of 2,000 companies: profile, the people at each (fanned
 email, verified where one was found. Parallel (research tasks, the last resort of the email
 waterfall) is left without a key, and the providers' plan limits are lifted (the sandbox has none).
 Icypeas takes the emails LeadMagic does not know: 100 open searches at a time, read together every
-3 s.
+3 s (its read limit lifted too, so a search the list no longer shows is read on its own at once).
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def demo_settings(settings: Settings, sandbox: SandboxServer) -> Settings:
     """Point the providers at the sandbox: keyed and unlimited, but Parallel off."""
     # Unlimited rate, but no more open requests per provider than one sandbox process serves well.
     limits = {name: {"rate_per_second": 100_000, "concurrency": 64} for name in DEMO_PROVIDERS}
-    # Icypeas' concurrency is open searches, answered by one list read every 3 s, not requests.
+    # Icypeas' concurrency is open searches, answered by one list read every 3 s, not requests; with
+    # reads unlimited, the searches a list read misses cost nothing to read one by one.
     limits["icypeas"]["concurrency"] = 100
     providers = ProviderSettings.for_sandbox(
         sandbox.url, sandbox.api_key, parallel_api_key=None, provider_limits=limits

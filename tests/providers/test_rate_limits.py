@@ -25,7 +25,7 @@ def test_a_path_counts_against_its_own_family_or_the_shared_limit() -> None:
 def test_documented_endpoint_limits() -> None:
     icypeas = get_provider("icypeas").rate_limits
     assert icypeas.lane("/bulk-single-searchs/read")[1].per_second == 0.5
-    assert icypeas.lane("/email-search")[1].per_second == 10 and icypeas.shared.concurrency == 100
+    assert icypeas.lane("/email-search")[1].per_second == 10 and icypeas.shared.concurrency == 60
     prospeo = get_provider("prospeo").rate_limits
     assert prospeo.lane("/search-person")[1].per_second == 0.5 and prospeo.lane("/enrich-person")[0] == ""
     assert get_provider("blitzapi").rate_limits.lane("/v2/enrichment/email")[0] == "/v2/enrichment/email"
