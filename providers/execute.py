@@ -306,7 +306,6 @@ class BatchPoller:
         self.admit = admit
         self.sleep = sleep
         self.single_reads = max(1, single_reads)
-        self.reads = 0
         self._jobs: dict[str, _OpenJob] = {}  # in submission order
         self._loop_task: asyncio.Task[None] | None = None
 
@@ -363,7 +362,6 @@ class BatchPoller:
         job_ids = list(self._jobs)[: action.poll_many_limit]
         if not job_ids:
             return 0.0
-        self.reads += 1
         spec = action.build_poll_many(job_ids, self.endpoint.credentials)
         response = await _send(self.client, self.endpoint, spec, self.admit)
         if isinstance(response, TransportError):
@@ -386,7 +384,6 @@ class BatchPoller:
                 job.unseen += 1
         unseen = [j for j in job_ids if (job := self._jobs.get(j)) is not None and job.unseen >= 2]
         for job_id in unseen[: self.single_reads]:
-            self.reads += 1
             single = await _read_one(action, job_id, self.endpoint, self.client, self.admit)
             if single is not None:
                 self._take(job_id, single)

@@ -285,8 +285,8 @@ def _item_for(body: Mapping[str, Any], search_id: str) -> Mapping[str, Any] | No
     return item if isinstance(item, dict) else None
 
 
-def parse_read(response: HttpResponse, search_id: str) -> ProviderResult | Pending:
-    """Classify one read of a search: still pending, or its final answer."""
+def _read_answer(response: HttpResponse) -> dict[str, Any] | ProviderResult:
+    """Return the body of a successful read, or classify why the read failed."""
     if response.status != 200:
         return classify_http_error(ACTION, NAME, response)
     body = json_object(response)
@@ -294,6 +294,14 @@ def parse_read(response: HttpResponse, search_id: str) -> ProviderResult | Pendi
         return malformed(ACTION, NAME, response)
     if body.get("success") is not True:
         return _refused(response, body)
+    return body
+
+
+def parse_read(response: HttpResponse, search_id: str) -> ProviderResult | Pending:
+    """Classify one read of a search: still pending, or its final answer."""
+    body = _read_answer(response)
+    if isinstance(body, ProviderResult):
+        return body
     item = _item_for(body, search_id)
     if item is None:
         return Pending(search_id, None, body)  # not readable yet; the deadline bounds the wait
@@ -307,13 +315,9 @@ def parse_read_many(
     response: HttpResponse, search_ids: Sequence[str]
 ) -> dict[str, ProviderResult | Pending] | ProviderResult:
     """Classify each wanted search the list shows; the read's own failure when it failed."""
-    if response.status != 200:
-        return classify_http_error(ACTION, NAME, response)
-    body = json_object(response)
-    if body is None:
-        return malformed(ACTION, NAME, response)
-    if body.get("success") is not True:
-        return _refused(response, body)
+    body = _read_answer(response)
+    if isinstance(body, ProviderResult):
+        return body
     items = body.get("items")
     if not isinstance(items, list):
         return malformed(ACTION, NAME, response, "no items in the read answer")
