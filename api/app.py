@@ -40,9 +40,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         yield
-        gateways = getattr(application.state, "gateways", None)
-        if gateways is not None:
-            await gateways.close()
+        # The API's callers hold HTTP connections, and in a cluster permits of the gateways' books.
+        for name in ("gateways", "cluster_gateways"):
+            caller = getattr(application.state, name, None)
+            if caller is not None:
+                await caller.close()
         if owns_engine:
             engine.dispose()
 

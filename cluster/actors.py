@@ -1,7 +1,10 @@
-"""Gateway actors: one named Ray actor per provider credential, so its rate limit holds cluster-wide.
+"""Gateway actors: one named Ray actor per provider credential, keeping its LeaseBook cluster-wide.
 
-Callers send requests in batches (`call_batch`), never one actor call per entity. `health` runs in
-its own concurrency group, so it answers even while every request slot waits for tokens.
+Processes that call a provider lease send times and permits from its actor (`lease`, one call for
+many requests) and make the HTTP calls themselves. The actor still runs calls of its own through
+`call_batch`, for polled actions that read many open jobs together (Icypeas): those jobs must be
+read in one place per credential. `health` runs in its own concurrency group, so it answers even
+while every call slot waits.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from typing import Any
 import ray
 from ray.actor import ActorHandle
 
-from cluster.gateway import ProviderGateway
+from cluster.gateway import ProviderGateway, credential_concurrency, local_holder
+from cluster.leases import LeaseAsk, LeaseBook, LeaseGrant
 from cluster.runtime import NAMESPACE
 from config import ProviderSettings
 from providers.base import ProviderResult
@@ -33,12 +37,21 @@ def actor_name(provider: str, settings: ProviderSettings) -> str:
 
 @ray.remote(num_cpus=0, max_concurrency=2000, concurrency_groups={"admin": 4})  # type: ignore[call-overload]
 class GatewayActor:
-    """Hosts one ProviderGateway inside Ray."""
+    """Hosts one credential's LeaseBook, and a ProviderGateway for the calls it makes itself."""
 
     def __init__(self, provider: str, settings: ProviderSettings, options: Mapping[str, Any]) -> None:
         self._provider = provider
         self._settings = settings
         self._options = dict(options)
+        adapter = get_provider(provider)
+        limits = rate_limits_for(adapter, settings)
+        self._book = LeaseBook(
+            limits,
+            concurrency=credential_concurrency(adapter, limits),
+            interactive_share=settings.gateway_interactive_share,
+            circuit_threshold=int(self._options.get("circuit_threshold", 25)),
+            circuit_cooldown_s=float(self._options.get("circuit_cooldown_s", 30.0)),
+        )
         self._gateway: ProviderGateway | None = None
 
     def _ready(self) -> ProviderGateway:
@@ -52,20 +65,33 @@ class GatewayActor:
                 client=HttpClient(
                     max_connections=max(64, rate_limit_for(adapter, self._settings).concurrency * 2)
                 ),
+                holder=local_holder(self._book, "actor"),
                 **self._options,
             )
         return self._gateway
 
+    def lease(self, holder_id: str, ask: LeaseAsk) -> LeaseGrant:
+        """Grant a holder send times and permits (see cluster/leases.py)."""
+        return self._book.lease(holder_id, ask)
+
     async def call_batch(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[ProviderResult]:
-        """Run a batch of (action, inputs) calls concurrently; answers in request order."""
+        """Run a batch of (action, inputs) calls here, concurrently; answers in request order."""
         return await self._ready().call_many(requests)
 
     @ray.method(concurrency_group="admin")
     def health(self) -> dict[str, Any]:
-        """Return limits, circuit state and counters (answers even when every slot is busy)."""
-        if self._gateway is None:
-            return {"provider": self._provider, "calls": 0, "started": False}
-        return {**self._gateway.health(), "started": True}
+        """Return limits, lanes, holders, circuit state and the counters every holder reported."""
+        endpoint = endpoint_for(get_provider(self._provider), self._settings)
+        own = self._gateway
+        return {
+            "provider": self._provider,
+            "base_url": endpoint.base_url,
+            "has_key": endpoint.credentials.api_key is not None,
+            "open_jobs": own.health()["open_jobs"] if own is not None else 0,
+            "in_flight": own.stats.in_flight if own is not None else 0,
+            **self._book.health(),
+            "started": True,
+        }
 
 
 def gateway_handles(

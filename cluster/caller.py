@@ -1,76 +1,69 @@
-"""BatchingCaller: the ProviderCaller a chunk task uses — many entities' calls, few actor round trips.
+"""The ProviderCallers of the cluster: calls made in this process under the credentials' cluster-wide leases.
 
-Every call is queued per provider; a flusher sends what has accumulated as one `call_batch` to the
-provider's gateway actor once per tick, so a chunk of hundreds of entities makes a handful of actor
-calls per step rather than one per entity. Several batches of one provider may be in flight at once,
-so a slow call only holds back its own batch.
+`LeasedCaller` is what a chunk task (and the API, for `/api/v1/execute`) calls providers through:
+one `ProviderGateway` per provider in this process, whose limits are leased from the provider's
+gateway actor (`cluster/leases.py`), so the HTTP calls go straight from here to the provider and
+only a few lease calls a second cross to the actor. Polled actions that read many open jobs
+together (Icypeas) are the exception: they run inside the actor, sent there in batches
+(`BatchingCaller`), since one credential's open jobs must be read in one place.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ray.actor import ActorHandle
 
 from cluster.actors import gateway_handles
+from cluster.gateway import ProviderGateway
+from cluster.leases import BATCH, INTERACTIVE, LeaseAsk, LeaseGrant, LeaseHolder
 from config import ProviderSettings
-from providers.base import ErrorClass, Outcome, ProviderResult
-from providers.registry import all_providers, rate_limit_for
+from providers.base import ErrorClass, Outcome, PolledAction, ProviderResult
+from providers.http import HttpClient
+from providers.registry import all_providers, endpoint_for, rate_limits_for
 
-BATCH_WINDOW_S = 0.25
+
+def _unavailable(provider: str, action: str, message: str) -> ProviderResult:
+    return ProviderResult(
+        provider=provider,
+        action=action,
+        outcome=Outcome.FAILED,
+        error_class=ErrorClass.PROVIDER_ERROR,
+        message=message,
+    )
 
 
-def batch_limits(providers: Sequence[str], settings: ProviderSettings) -> dict[str, int]:
-    """Return, per provider, the batch its gateway answers in about BATCH_WINDOW_S at its rate limit."""
-    adapters = all_providers()
-    return {
-        name: max(1, int(rate_limit_for(adapters[name], settings).per_second * BATCH_WINDOW_S))
-        for name in providers
-        if name in adapters
-    }
+def _read_in_lists(provider: str, action: str) -> bool:
+    spec = all_providers()[provider].actions.get(action)
+    return isinstance(spec, PolledAction) and spec.build_poll_many is not None
 
 
 class BatchingCaller:
-    """Routes provider calls to gateway actors in batches."""
+    """Sends calls to gateway actors to run there, many in one actor call per tick."""
 
     def __init__(
-        self,
-        handles: Mapping[str, ActorHandle],
-        *,
-        tick_s: float = 0.005,
-        max_batch: int = 200,
-        batch_limits: Mapping[str, int] | None = None,
+        self, handles: Mapping[str, ActorHandle], *, tick_s: float = 0.005, max_batch: int = 200
     ) -> None:
         self._handles: dict[str, ActorHandle] = dict(handles)
         self._tick_s = tick_s
         self._max_batch = max_batch
-        # A batch is answered when its slowest call is: a rate-limited provider gets batches it
-        # serves within about BATCH_WINDOW_S, so each caller moves on soon after its own answer.
-        self._batch_limits = dict(batch_limits or {})
         self._queues: dict[str, list[tuple[str, dict[str, Any], asyncio.Future[ProviderResult]]]] = (
             defaultdict(list)
         )
         self._scheduled: set[str] = set()
         self._in_flight: set[asyncio.Task[None]] = set()
         self.actor_calls = 0
-        self.provider_calls = 0
 
     async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
         """Queue the call for provider's next batch and wait for its result."""
         if provider not in self._handles:
-            return ProviderResult(
-                provider=provider,
-                action=action,
-                outcome=Outcome.FAILED,
-                error_class=ErrorClass.PROVIDER_ERROR,
-                message=f"no gateway for provider {provider!r}",
-            )
+            return _unavailable(provider, action, f"no gateway for provider {provider!r}")
         future: asyncio.Future[ProviderResult] = asyncio.get_running_loop().create_future()
         self._queues[provider].append((action, dict(inputs), future))
-        self.provider_calls += 1
         if provider not in self._scheduled:
             self._scheduled.add(provider)
             asyncio.get_running_loop().call_later(self._tick_s, self._flush, provider)
@@ -79,9 +72,8 @@ class BatchingCaller:
     def _flush(self, provider: str) -> None:
         self._scheduled.discard(provider)
         queue = self._queues[provider]
-        size = max(1, min(self._max_batch, self._batch_limits.get(provider, self._max_batch)))
         while queue:
-            batch, queue[:] = queue[:size], queue[size:]
+            batch, queue[:] = queue[: self._max_batch], queue[self._max_batch :]
             task = asyncio.ensure_future(self._send(provider, batch))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
@@ -95,46 +87,122 @@ class BatchingCaller:
                 [(action, inputs) for action, inputs, _ in batch]
             )
         except Exception as exc:  # the actor died or the call was lost: each call fails, retryably
-            _settle_unanswered(provider, batch, f"gateway unavailable: {type(exc).__name__}")
+            for action, _, future in batch:
+                if not future.done():
+                    future.set_result(
+                        ProviderResult(
+                            provider=provider,
+                            action=action,
+                            outcome=Outcome.RETRYABLE,
+                            error_class=ErrorClass.CONNECTION,
+                            message=f"gateway unavailable: {type(exc).__name__}",
+                        )
+                    )
             return
         for (_, _, future), outcome in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(outcome)
 
 
-def _settle_unanswered(
-    provider: str,
-    batch: list[tuple[str, dict[str, Any], asyncio.Future[ProviderResult]]],
-    message: str,
-) -> None:
-    """Fail, retryably, every call of the batch that has no answer yet."""
-    for action, _, future in batch:
-        if not future.done():
-            future.set_result(
-                ProviderResult(
-                    provider=provider,
-                    action=action,
-                    outcome=Outcome.RETRYABLE,
-                    error_class=ErrorClass.CONNECTION,
-                    message=message,
-                )
+class _ActorLease:
+    """A holder's lease function: the provider's gateway actor, found again if it was restarted."""
+
+    def __init__(self, provider: str, settings: ProviderSettings, handle: ActorHandle | None) -> None:
+        self.provider = provider
+        self.settings = settings
+        self.handle = handle
+        self.holder_id = f"{uuid.uuid4().hex[:12]}"
+
+    async def __call__(self, ask: LeaseAsk) -> LeaseGrant:
+        if self.handle is None:
+            found = await asyncio.to_thread(gateway_handles, [self.provider], self.settings)
+            self.handle = found[self.provider]
+        try:
+            grant: LeaseGrant = await self.handle.lease.remote(self.holder_id, ask)
+        except Exception:
+            self.handle = None  # look the actor up again next time (a node died, it was recreated)
+            raise
+        return grant
+
+
+class LeasedCaller:
+    """Calls providers from this process under leases of their gateway actors' books."""
+
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        handles: Mapping[str, ActorHandle] | None = None,
+        *,
+        priority: str = BATCH,
+        lookup: Callable[[list[str]], Mapping[str, ActorHandle]] | None = None,
+        max_connections: int = 256,
+    ) -> None:
+        self.settings = settings
+        self.priority = priority
+        self._handles: dict[str, ActorHandle] = dict(handles or {})
+        self._lookup = lookup
+        self._client: HttpClient | None = None
+        self._max_connections = max_connections
+        self._gateways: dict[str, ProviderGateway] = {}
+        self._remote = BatchingCaller(self._handles, tick_s=0.001 if priority == INTERACTIVE else 0.005)
+        self.provider_calls = 0
+
+    @property
+    def actor_calls(self) -> int:
+        """Actor round trips so far: lease calls plus batches run in actors."""
+        return self._remote.actor_calls + sum(g.holder.lease_calls for g in self._gateways.values())
+
+    async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
+        """Run provider.action here under the credential's leases (or in its actor, for listed jobs)."""
+        self.provider_calls += 1
+        if provider not in all_providers():
+            return _unavailable(provider, action, f"unknown provider {provider!r}")
+        if provider not in self._handles:
+            if self._lookup is None:
+                return _unavailable(provider, action, f"no gateway for provider {provider!r}")
+            self._handles.update(await asyncio.to_thread(self._lookup, [provider]))
+            self._remote._handles.update(self._handles)
+        if _read_in_lists(provider, action):
+            return await self._remote.call(provider, action, inputs)
+        return await self._gateway(provider).call(action, inputs)
+
+    def _gateway(self, provider: str) -> ProviderGateway:
+        gateway = self._gateways.get(provider)
+        if gateway is None:
+            if self._client is None:
+                # Made on first use, inside the running event loop (the HTTP client binds to it).
+                self._client = HttpClient(max_connections=self._max_connections)
+            adapter = all_providers()[provider]
+            limits = rate_limits_for(adapter, self.settings)
+            holder = LeaseHolder(
+                limits,
+                _ActorLease(provider, self.settings, self._handles.get(provider)),
+                priority=self.priority,
             )
+            gateway = self._gateways[provider] = ProviderGateway(
+                adapter, endpoint_for(adapter, self.settings), limits, client=self._client, holder=holder
+            )
+        return gateway
+
+    async def close(self) -> None:
+        """Return every permit, send the last counters, close the HTTP client."""
+        await asyncio.gather(*(g.close() for g in self._gateways.values()))
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
 
 
-class ClusterGatewayCaller:
-    """A ProviderCaller for the API process: the cluster's gateway actors, looked up on first use.
+class ClusterGatewayCaller(LeasedCaller):
+    """The API's caller: interactive calls, ahead of batch work, under the cluster's leases.
 
-    /api/v1/execute goes through the same named actors as the batch engine, so one operation run
-    from the API and a thousand from a batch share each provider's cluster-wide rate limit.
+    /api/v1/execute goes under the same books as the batch engine, so one operation run from the
+    API and a thousand from a batch share each provider's cluster-wide limits, and the API's go first.
     """
 
     def __init__(self, settings: ProviderSettings) -> None:
-        self._settings = settings
-        self._inner = BatchingCaller({}, tick_s=0.001)
-
-    async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
-        """Route the call to the provider's gateway actor (creating it if needed)."""
-        if provider not in self._inner._handles and provider in all_providers():
-            handles = await asyncio.to_thread(gateway_handles, [provider], self._settings)
-            self._inner._handles.update(handles)
-        return await self._inner.call(provider, action, inputs)
+        super().__init__(
+            settings,
+            priority=INTERACTIVE,
+            lookup=lambda providers: gateway_handles(providers, settings),
+            max_connections=64,
+        )

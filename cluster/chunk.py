@@ -1,9 +1,11 @@
 """A chunk task: hundreds of runs carried through the blueprint's steps together, as one Ray task.
 
 Within a chunk every run moves through its steps on its own (asyncio), taking its next step as soon
-as the last is done; the provider calls of all runs go out in batches to the gateway actors
-(BatchingCaller), and finished steps are written in batches (StepWriter). A chunk never waits on
-the children its fan-outs create: it reports them, and the coordinator schedules them as new chunks.
+as the last is done; the chunk makes the provider calls of all its runs itself, under leases of the
+gateway actors' limits (LeasedCaller), and writes finished steps and ended runs in batches
+(StepWriter), so a run that ends is written within a quarter second whatever the others wait for.
+A chunk never waits on the children its fan-outs create: it reports them, and the coordinator
+schedules them as new chunks.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy import Engine
 
 from blueprints.conditions import evaluate
 from blueprints.context import merge_context
-from cluster.caller import BatchingCaller, batch_limits
+from cluster.caller import LeasedCaller
 from cluster.entities import identity_keys
 from cluster.execution import (
     RunState,
@@ -34,6 +36,7 @@ from cluster.execution import (
     skip_for_condition,
     skip_for_freshness,
 )
+from cluster.leases import BATCH
 from cluster.metrics import engine_metrics
 from cluster.plan import Plan, PlannedStep, build_plan
 from cluster.sink import ENTITY_TYPES, ResultSink, Scope
@@ -53,6 +56,7 @@ class ChunkJob:
     run_ids: tuple[uuid.UUID, ...]
     steps: tuple[Mapping[str, Any], ...]
     attempt: int = 1
+    priority: str = BATCH  # "interactive" for small submissions: their calls go ahead of big batches
 
 
 @dataclass
@@ -141,10 +145,7 @@ class ChunkRunner:
         self._fresh = FreshnessLookup(self.engine, self.job.scope.org_id)
         async with StepWriter(self.sink, {s.run_id: s for s in states}) as writer:
             await asyncio.gather(*(self._carry(state, writer) for state in states))
-        for state in states:
-            if not state.finished:
-                state.status = "succeeded"
-        report.entities_written = await asyncio.to_thread(self.sink.finish, states)
+        report.entities_written = writer.entities_written
         report.succeeded = sum(1 for s in states if s.status == "succeeded")
         report.failed = sum(1 for s in states if s.status == "failed")
         for state in states:
@@ -158,6 +159,13 @@ class ChunkRunner:
         return report
 
     async def _carry(self, state: RunState, writer: StepWriter) -> None:
+        """Carry one run to its end, handing each outcome, then the run's end, to the writer."""
+        await self._steps(state, writer)
+        if not state.finished:
+            state.status = "succeeded"
+        writer.end(state)
+
+    async def _steps(self, state: RunState, writer: StepWriter) -> None:
         """Run one run's remaining steps in order, handing each outcome to the writer."""
         for step in self.plan.steps:
             if not state.active_at(step.position):
@@ -194,10 +202,11 @@ class ChunkRunner:
 
 
 class StepWriter:
-    """Collects finished step outcomes and writes them in batches, in order, on one writer thread.
+    """Collects finished steps and ended runs and writes them in batches, in order, on one writer thread.
 
     A batch goes when FLUSH_ROWS outcomes have gathered or FLUSH_S after its first one, whichever
-    comes first; leaving the `async with` writes what is left and waits for every write.
+    comes first; a run's end goes in the same batch as its last step, or a later one. Leaving the
+    `async with` writes what is left and waits for every write.
     """
 
     FLUSH_ROWS = 400
@@ -207,8 +216,9 @@ class StepWriter:
         self._sink = sink
         self._states = states
         self._pending: list[tuple[PlannedStep, StepOutcome]] = []
+        self._ended: list[RunState] = []
         self._timer: asyncio.TimerHandle | None = None
-        self._writes: list[asyncio.Future[None]] = []
+        self._writes: list[asyncio.Future[int]] = []
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink")
 
     async def __aenter__(self) -> StepWriter:
@@ -221,10 +231,23 @@ class StepWriter:
         finally:
             self._pool.shutdown(wait=True)
 
+    @property
+    def entities_written(self) -> int:
+        """Entities created or changed by the writes done so far."""
+        return sum(w.result() for w in self._writes if w.done() and not w.exception())
+
     def add(self, step: PlannedStep, outcome: StepOutcome) -> None:
         """Queue an outcome for the next batch."""
         self._pending.append((step, outcome))
-        if len(self._pending) >= self.FLUSH_ROWS:
+        self._due()
+
+    def end(self, state: RunState) -> None:
+        """Queue a run's end (its entity, timeline and final status) for the next batch."""
+        self._ended.append(state)
+        self._due()
+
+    def _due(self) -> None:
+        if len(self._pending) + len(self._ended) >= self.FLUSH_ROWS:
             self.flush()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self.FLUSH_S, self.flush)
@@ -234,13 +257,14 @@ class StepWriter:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self._pending:
+        if not self._pending and not self._ended:
             return
         batch, self._pending = self._pending, []
+        ended, self._ended = self._ended, []
         for operation_id, outcomes in _by_operation(batch).items():
             engine_metrics().step_finished(operation_id, outcomes)
         loop = asyncio.get_running_loop()
-        self._writes.append(loop.run_in_executor(self._pool, self._sink.write_outcomes, batch, self._states))
+        self._writes.append(loop.run_in_executor(self._pool, self._sink.write, batch, self._states, ended))
 
 
 def _by_operation(batch: Sequence[tuple[PlannedStep, StepOutcome]]) -> dict[str, list[StepOutcome]]:
@@ -316,10 +340,17 @@ def _settle(
             future.set_result(done.result()[index])
 
 
+async def _run_chunk(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:
+    caller = LeasedCaller(settings.providers, handles, priority=job.priority)
+    try:
+        return await ChunkRunner(job, settings, caller, engine_for(settings)).run()
+    finally:
+        await caller.close()
+
+
 def run_chunk_locally(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:
     """Run a chunk in this process (what the Ray task does), e.g. to replay one in a test."""
-    caller = BatchingCaller(handles, batch_limits=batch_limits(list(handles), settings.providers))
-    return asyncio.run(ChunkRunner(job, settings, caller, engine_for(settings)).run())
+    return asyncio.run(_run_chunk(job, settings, handles))
 
 
 # Chunks mostly wait on providers and PostgreSQL: a small CPU share lets many run at once (the

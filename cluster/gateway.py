@@ -1,29 +1,30 @@
-"""ProviderGateway: the one place a provider credential's rate limit, concurrency, retries and circuit live.
+"""ProviderGateway: one provider credential's calls — leased limits, retries, the circuit — in this process.
 
-A gateway owns one provider credential. Every call holds one of its concurrency slots for the whole
-attempt (polls included), and every request of the attempt waits for its *lane*'s rate limiter
-(aiolimiter): the endpoint's own limit where the provider documents one (Icypeas' read 30/min), else
-the credential's shared one. An attempt runs through `providers.execute`; retryable outcomes are
-retried with tenacity: exponential backoff with jitter, never sooner than the provider's Retry-After.
-A 429 also pauses its lane for the Retry-After, so the other callers back off too. Polled actions
-that can read many jobs at once share one `BatchPoller` per action. After `circuit_threshold`
-consecutive provider-health failures (5xx, timeouts, lost connections, unreadable bodies) the circuit
-opens for `circuit_cooldown_s` and calls fail at once; a request's own problem (bad input, a
-deadline) never opens it. The gateway is plain asyncio: the API uses it in-process, and the cluster
-hosts one per provider in a named Ray actor (`cluster/actors.py`), which is what makes the limit global.
+A gateway makes its provider's HTTP calls itself, in whatever process it lives (a chunk worker, the
+API, the gateway actor); the limits it obeys are the credential's `LeaseBook`, reached through a
+`LeaseHolder` (`cluster/leases.py`): every call holds one concurrency permit for its whole attempt
+(polls included), and every request of the attempt waits for a send time on its *lane* (the
+endpoint's own limit where the provider documents one, else the credential's shared one). The book
+lives in the credential's gateway actor (`cluster/actors.py`), which is what makes the limits hold
+across the cluster; a gateway built without a holder keeps a book of its own (an API without Ray,
+tests). An attempt runs through `providers.execute`; retryable outcomes are retried with tenacity:
+exponential backoff with jitter, never sooner than the provider's Retry-After. A 429 also pauses its
+lane for every holder. Polled actions that can read many jobs at once share one `BatchPoller` per
+action. After `circuit_threshold` consecutive provider-health failures (5xx, timeouts, lost
+connections, unreadable bodies) across the cluster, the book opens the circuit for
+`circuit_cooldown_s` and calls fail at once; a request's own problem (bad input, a deadline) never
+opens it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -31,6 +32,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from cluster.leases import LeaseAsk, LeaseBook, LeaseGrant, LeaseHolder
 from cluster.metrics import engine_metrics
 from config import ProviderSettings
 from providers.base import (
@@ -47,50 +49,38 @@ from providers.execute import BatchPoller, Endpoint, Sleep, execute
 from providers.http import HttpClient
 from providers.registry import all_providers, endpoint_for, rate_limits_for
 
-UNPACED_INTERVAL_S = 1e-6
-PACING_BURST = 2
 # What says the provider itself is unwell, as opposed to one request's own problem.
 HEALTH_FAILURES = frozenset(
     {ErrorClass.SERVER_ERROR, ErrorClass.TIMEOUT, ErrorClass.CONNECTION, ErrorClass.MALFORMED_BODY}
 )
 
 
-class _Lane:
-    """One rate limit: requests admitted in arrival order, evenly paced, paused after a 429."""
+def credential_concurrency(provider: Provider, limits: RateLimits) -> int:
+    """Return how many calls of one credential may be open at once.
 
-    def __init__(self, limit: RateLimit) -> None:
-        self.limit = limit
-        # Paced nearly evenly: at most PACING_BURST requests back to back, then one per 1/rate. A
-        # bucket of one would lose the time of every late timer wake-up for good (a gateway at 40/s
-        # then sends 38/s); a bucket of two lets the next request make it up, and still never sends
-        # more than the rate on average, so a provider's own bucket (a second's worth, typically)
-        # never runs dry however the requests jitter on the wire.
-        burst = PACING_BURST if limit.per_second >= PACING_BURST else 1
-        self.limiter = AsyncLimiter(burst, burst / limit.per_second)
-        # Spacing requests less than a microsecond apart is below the event loop's clock: a limit
-        # that high means "unlimited", and pacing it would only cost a timer per request.
-        self.paced = 1 / limit.per_second >= UNPACED_INTERVAL_S
-        # aiolimiter lets whichever waiter wakes first through; this lock admits them strictly in
-        # arrival order, so the entities that asked first finish their step first and move on —
-        # which keeps every provider of a multi-step blueprint busy at once.
-        self.turn = asyncio.Lock()
-        self.paused_until = 0.0
-        self.requests = 0
+    A job read in lists is seen only while it is among the provider's latest poll_many_limit:
+    never keep more open than one list shows, whatever the configured concurrency.
+    """
+    listed = [
+        a.poll_many_limit
+        for a in provider.actions.values()
+        if isinstance(a, PolledAction) and a.build_poll_many is not None
+    ]
+    return min([limits.shared.concurrency, *listed])
 
-    async def admit(self) -> None:
-        """Wait for this request's turn: in arrival order, after any 429 pause, at the paced rate."""
-        async with self.turn:
-            pause = self.paused_until - time.monotonic()
-            if pause > 0:
-                await asyncio.sleep(pause)
-            if self.paced:
-                await self.limiter.acquire()
-        self.requests += 1
+
+def local_holder(book: LeaseBook, name: str = "local") -> LeaseHolder:
+    """Return a holder of a book in this same process (no ticks, reports applied at once)."""
+
+    async def lease(ask: LeaseAsk) -> LeaseGrant:
+        return book.lease(name, ask)
+
+    return LeaseHolder(book.limits, lease, tick_s=0.0, eager_reports=True)
 
 
 @dataclass
 class GatewayStats:
-    """Counters a dashboard or a benchmark reads."""
+    """This process's counters of one gateway (the book adds up every process's)."""
 
     calls: int = 0
     attempts: int = 0
@@ -98,7 +88,6 @@ class GatewayStats:
     rate_limited: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
-    circuit_opened: int = 0
     in_flight: int = 0
     waiting: int = 0
     latency_ms_total: float = 0.0
@@ -114,7 +103,6 @@ class GatewayStats:
             "rate_limited": self.rate_limited,
             "outcomes": dict(self.outcomes),
             "errors": dict(self.errors),
-            "circuit_opened": self.circuit_opened,
             "in_flight": self.in_flight,
             "waiting": self.waiting,
             "latency_ms_avg": round(self.latency_ms_total / self.attempts, 1) if self.attempts else None,
@@ -139,6 +127,7 @@ class ProviderGateway:
         limit: RateLimit | RateLimits,
         *,
         client: HttpClient,
+        holder: LeaseHolder | None = None,
         max_attempts: int = 4,
         max_backoff_s: float = 30.0,
         circuit_threshold: int = 25,
@@ -152,24 +141,22 @@ class ProviderGateway:
         self.client = client
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
-        self.circuit_threshold = circuit_threshold
-        self.circuit_cooldown_s = circuit_cooldown_s
         self.sleep = sleep  # how polled actions wait between polls (tests skip the wait)
         self.stats = GatewayStats()
-        self._lanes: dict[str, _Lane] = {}
-        self._account = _Lane(self.limits.account) if self.limits.account is not None else None
+        self.concurrency = credential_concurrency(provider, self.limits)
+        # Without a holder of the cluster's book, this gateway keeps the credential's limits itself.
+        self.book = (
+            LeaseBook(
+                self.limits,
+                concurrency=self.concurrency,
+                circuit_threshold=circuit_threshold,
+                circuit_cooldown_s=circuit_cooldown_s,
+            )
+            if holder is None
+            else None
+        )
+        self.holder = holder if holder is not None else local_holder(self.book)  # type: ignore[arg-type]
         self._pollers: dict[str, BatchPoller] = {}
-        # A job read in lists is seen only while it is among the provider's latest poll_many_limit:
-        # never keep more open than one list shows, whatever the configured concurrency.
-        listed = [
-            a.poll_many_limit
-            for a in provider.actions.values()
-            if isinstance(a, PolledAction) and a.build_poll_many is not None
-        ]
-        self.concurrency = min([self.limit.concurrency, *listed])
-        self._slots = asyncio.Semaphore(self.concurrency)
-        self._consecutive_failures = 0
-        self._circuit_open_until = 0.0
 
     @property
     def name(self) -> str:
@@ -178,6 +165,7 @@ class ProviderGateway:
     async def call(self, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
         """Run provider.action for inputs: limited, retried, classified. Never raises."""
         self.stats.calls += 1
+        self.holder.report.calls += 1
         spec = self.provider.actions.get(action)
         if spec is None:
             return _failed(self.name, action, ErrorClass.BAD_INPUT, f"{self.name} has no action {action!r}")
@@ -186,16 +174,16 @@ class ProviderGateway:
         except (KeyError, TypeError, ValueError):
             planned = None  # execute() classifies it as bad input
         if isinstance(planned, Skip):
-            # Nothing is sent, so no token or slot is spent on it.
+            # Nothing is sent, so no send time or permit is spent on it.
             skipped = await execute(spec, inputs, endpoint=self.endpoint, client=self.client)
-            self.stats.outcomes[str(skipped.outcome)] += 1
+            self._count_outcome(skipped)
             return skipped
-        lane = self._lane(planned.path if planned is not None else "")
+        lane = self.holder.lane_of(planned.path if planned is not None else "")
         # Most calls succeed or fail for good at once: tenacity is only set up for the ones that will retry.
         result = await self._attempt(action, inputs, lane)
         tries = [result]
         if result.is_retryable and self.max_attempts > 1:
-            self.stats.retries += 1
+            self._count_retry()
             await asyncio.sleep(self._backoff(1, result))
             retrying = AsyncRetrying(
                 stop=stop_after_attempt(self.max_attempts - 1),
@@ -213,8 +201,7 @@ class ProviderGateway:
         if len(tries) > 1:
             # The history keeps every try: what a 429 or a flapping provider cost shows up there.
             result = replace(result, retried=tuple(tries[:-1]))
-        self.stats.outcomes[str(result.outcome)] += 1
-        self.stats.cost_usd += result.cost_usd
+        self._count_outcome(result)
         return result
 
     async def call_many(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[ProviderResult]:
@@ -223,8 +210,20 @@ class ProviderGateway:
         engine_metrics().flush()
         return results
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _count_outcome(self, result: ProviderResult) -> None:
+        self.stats.outcomes[str(result.outcome)] += 1
+        self.stats.cost_usd += result.cost_usd
+        report = self.holder.report
+        report.outcomes[str(result.outcome)] += 1
+        report.cost_usd += result.cost_usd
+        self.holder.reported()
+
+    def _count_retry(self) -> None:
         self.stats.retries += 1
+        self.holder.report.retries += 1
+
+    def _wait(self, state: RetryCallState) -> float:
+        self._count_retry()
         result = state.outcome.result() if state.outcome and not state.outcome.failed else None
         # The fast path already made one attempt: tenacity's attempt n is the gateway's n + 1.
         return self._backoff(state.attempt_number + 1, result if isinstance(result, ProviderResult) else None)
@@ -234,19 +233,6 @@ class ProviderGateway:
         backoff = min(self.max_backoff_s, 0.5 * 2 ** (attempt_number - 1)) * (0.5 + random.random() / 2)
         retry_after = result.retry_after_s if result is not None else None
         return float(max(backoff, retry_after or 0.0))
-
-    def _lane(self, path: str) -> _Lane:
-        """Return (creating on first use) the lane a request to path counts against."""
-        key, limit = self.limits.lane(path)
-        lane = self._lanes.get(key)
-        if lane is None:
-            lane = self._lanes[key] = _Lane(limit)
-        return lane
-
-    async def _admit_path(self, path: str) -> None:
-        await self._lane(path).admit()
-        if self._account is not None:
-            await self._account.admit()
 
     def _poller(self, spec: PolledAction) -> BatchPoller | None:
         """Return the action's shared reader when it can read many jobs at once."""
@@ -262,23 +248,25 @@ class ProviderGateway:
                 spec,
                 endpoint=self.endpoint,
                 client=self.client,
-                admit=self._admit_path,
+                admit=self.holder.admit,
                 sleep=self.sleep,
                 single_reads=min(spec.poll_many_limit, int(per_interval) - 1),
             )
         return poller
 
-    async def _attempt(self, action: str, inputs: Mapping[str, Any], lane: _Lane) -> ProviderResult:
-        if time.monotonic() < self._circuit_open_until:
-            return _failed(
-                self.name, action, ErrorClass.PROVIDER_ERROR, "circuit open after repeated failures"
-            )
+    def _circuit_refusal(self, action: str) -> ProviderResult:
+        return _failed(self.name, action, ErrorClass.PROVIDER_ERROR, "circuit open after repeated failures")
+
+    async def _attempt(self, action: str, inputs: Mapping[str, Any], lane: str) -> ProviderResult:
+        holder = self.holder
+        if holder.circuit_open:
+            return self._circuit_refusal(action)
         stats = self.stats
         admitted = False
 
         async def admit(path: str) -> None:
             nonlocal admitted
-            await self._admit_path(path)
+            await holder.admit(path)
             if not admitted:
                 admitted = True
                 stats.waiting -= 1
@@ -286,18 +274,21 @@ class ProviderGateway:
 
         spec = self.provider.actions[action]
         stats.waiting += 1
+        await holder.acquire()
         try:
-            async with self._slots:
-                result = await execute(
-                    spec,
-                    inputs,
-                    endpoint=self.endpoint,
-                    client=self.client,
-                    sleep=self.sleep,
-                    admit=admit,
-                    poller=self._poller(spec) if isinstance(spec, PolledAction) else None,
-                )
+            if holder.circuit_open:  # opened while this call waited for its permit
+                return self._circuit_refusal(action)
+            result = await execute(
+                spec,
+                inputs,
+                endpoint=self.endpoint,
+                client=self.client,
+                sleep=self.sleep,
+                admit=admit,
+                poller=self._poller(spec) if isinstance(spec, PolledAction) else None,
+            )
         finally:
+            holder.release()
             if admitted:
                 stats.in_flight -= 1
             else:
@@ -305,52 +296,46 @@ class ProviderGateway:
         self._record(result, lane)
         return result
 
-    def _record(self, result: ProviderResult, lane: _Lane) -> None:
+    def _record(self, result: ProviderResult, lane: str) -> None:
         stats = self.stats
+        report = self.holder.report
         stats.attempts += 1
+        report.attempts += 1
         engine_metrics().provider_attempt(
             self.name, str(result.outcome), result.duration_ms, result.error_class is ErrorClass.RATE_LIMITED
         )
         if result.duration_ms is not None:
             stats.latency_ms_total += result.duration_ms
             stats.latency_ms_max = max(stats.latency_ms_max, result.duration_ms)
+            report.latency_ms_total += result.duration_ms
+            report.latency_ms_max = max(report.latency_ms_max, result.duration_ms)
         if result.error_class is not None:
             stats.errors[str(result.error_class)] += 1
+            report.errors[str(result.error_class)] += 1
         if result.error_class is ErrorClass.RATE_LIMITED:
             stats.rate_limited += 1
-            # Slow every caller of this endpoint's limit, not just the one that was told.
-            lane.paused_until = max(lane.paused_until, time.monotonic() + (result.retry_after_s or 1.0))
+            report.pauses[lane] = max(report.pauses.get(lane, 0.0), result.retry_after_s or 1.0)
         if result.error_class in HEALTH_FAILURES:
-            self._consecutive_failures += 1
-            if self._consecutive_failures >= self.circuit_threshold:
-                self._circuit_open_until = time.monotonic() + self.circuit_cooldown_s
-                self._consecutive_failures = 0
-                stats.circuit_opened += 1
+            report.health_failures += 1
         elif result.error_class is not ErrorClass.RATE_LIMITED:
-            self._consecutive_failures = 0
+            report.health_failures, report.healthy = 0, True
+        self.holder.reported()
 
     def health(self) -> dict[str, Any]:
-        """Return the gateway's limits, circuit and counters."""
-        now = time.monotonic()
-        return {
+        """Return the gateway's limits, circuit and counters (the whole book's, where it keeps one)."""
+        local = {
             "provider": self.name,
             "base_url": self.endpoint.base_url,
             "has_key": self.endpoint.credentials.api_key is not None,
-            "rate_per_second": round(self.limit.per_second, 3),
-            "concurrency": self.concurrency,
-            "circuit_open": now < self._circuit_open_until,
-            "paused_s": round(max([0.0, *(lane.paused_until - now for lane in self._lanes.values())]), 3),
-            "lanes": {
-                key or "shared": {
-                    "rate_per_second": round(lane.limit.per_second, 3),
-                    "requests": lane.requests,
-                    "paused_s": round(max(0.0, lane.paused_until - now), 3),
-                }
-                for key, lane in sorted(self._lanes.items())
-            },
             "open_jobs": sum(poller.open_jobs for poller in self._pollers.values()),
-            **self.stats.as_dict(),
         }
+        if self.book is not None:
+            return {**self.stats.as_dict(), **self.book.health(), **local}
+        return {**self.stats.as_dict(), "circuit_open": self.holder.circuit_open, **local}
+
+    async def close(self) -> None:
+        """Give back this process's permits and send its last counters."""
+        await self.holder.close()
 
 
 class GatewayPool:

@@ -1,12 +1,12 @@
-"""ResultSink: what a chunk produced, written to PostgreSQL in bulk — as steps finish, and at the end.
+"""ResultSink: what a chunk produced, written to PostgreSQL in bulk as steps and runs finish.
 
-As steps finish: step results, operation runs and attempts, and any children, in batches of
-whatever has finished (one transaction each). A run's context is not rewritten per step: a replay
-rebuilds it from the stored operation outputs.
-At the end of the chunk: entity state (the runs' final contexts and the entities their fan-outs
-discovered, identity resolved against what is stored), timeline events under those same entity
-ids, and each run's final status and context, in one transaction. Every row is keyed so a replayed
-chunk rewrites the same rows and adds none.
+Each batch is one transaction of whatever finished since the last: step results, operation runs and
+attempts, and any children; and for the runs that ended, their entity state (final contexts and the
+entities their fan-outs discovered, identity resolved against what is stored), timeline events under
+those same entity ids, and each run's final status and context. So a run's end is written when that
+run ends, whatever its chunk's other runs are waiting for. A run's context is not rewritten per
+step: a replay rebuilds it from the stored operation outputs. Every row is keyed so a replayed chunk
+rewrites the same rows and adds none.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from cluster import entities
 from cluster.execution import RunState, StepOutcome
@@ -59,10 +59,24 @@ class ResultSink:
         self.scope = scope
         self.rows_written = 0
 
-    def write_outcomes(
-        self, items: Sequence[tuple[PlannedStep, StepOutcome]], states: dict[uuid.UUID, RunState]
+    def write(
+        self,
+        items: Sequence[tuple[PlannedStep, StepOutcome]],
+        states: dict[uuid.UUID, RunState],
+        ended: Sequence[RunState] = (),
+    ) -> int:
+        """Write finished steps and ended runs in one transaction; return the entities created or changed."""
+        with self.engine.begin() as conn:
+            self._write_outcomes(conn, items, states)
+            return self._finish(conn, ended) if ended else 0
+
+    def _write_outcomes(
+        self,
+        conn: Connection,
+        items: Sequence[tuple[PlannedStep, StepOutcome]],
+        states: dict[uuid.UUID, RunState],
     ) -> None:
-        """Write outcomes of any steps, with their operation history and children, in one transaction."""
+        """Write outcomes of any steps, with their operation history and children."""
         scope = self.scope
         step_rows: list[dict[str, Any]] = []
         run_rows: list[dict[str, Any]] = []
@@ -104,10 +118,9 @@ class ResultSink:
                 )
         if not step_rows:
             return
-        with self.engine.begin() as conn:
-            insert_operation_history(conn=conn, runs=run_rows, attempts=attempt_rows)
-            engine_runs.insert_children(conn=conn, rows=child_rows)
-            engine_runs.upsert_step_results(conn=conn, rows=step_rows)
+        insert_operation_history(conn=conn, runs=run_rows, attempts=attempt_rows)
+        engine_runs.insert_children(conn=conn, rows=child_rows)
+        engine_runs.upsert_step_results(conn=conn, rows=step_rows)
         self.rows_written += len(step_rows) + len(run_rows) + len(attempt_rows) + len(child_rows)
 
     def _step_row(self, outcome: StepOutcome) -> dict[str, Any]:
@@ -133,8 +146,8 @@ class ResultSink:
             "attempt": 1,
         }
 
-    def finish(self, states: Sequence[RunState]) -> int:
-        """Store the entities of the chunk (runs and what they discovered), their timeline; end the runs.
+    def _finish(self, conn: Connection, states: Sequence[RunState]) -> int:
+        """Store the entities of ended runs (and what they discovered), their timeline; end the runs.
 
         Returns the number of entities written (created or changed).
         """
@@ -150,58 +163,57 @@ class ResultSink:
                     (c.run_id, c.entity_type, c.context, outcome.operation_id) for c in outcome.children
                 ]
         changed = 0
-        with self.engine.begin() as conn:
-            ids: dict[uuid.UUID, uuid.UUID] = {}
-            for entity_type in ENTITY_TYPES:
-                picked = [(run_id, ctx, op) for run_id, kind, ctx, op in subjects if kind == entity_type]
-                records = [
-                    (run_id, record, op)
-                    for run_id, ctx, op in picked
-                    if (record := entities.entity_record(entity_type, ctx)) is not None
-                ]
-                if not records:
-                    continue
-                resolved = entity_store.resolve_entity_ids(
-                    conn=conn,
-                    org_id=scope.org_id,
-                    entity_type=entity_type,
-                    records=[r for _, r, _ in records],
-                    new_id=entities.new_entity_id(scope.org_id, entity_type),
-                )
-                rows = []
-                for (run_id, record, op), entity_id in zip(records, resolved, strict=True):
-                    ids[run_id] = entity_id
-                    rows.append(
-                        {
-                            **record,
-                            "entity_id": entity_id,
-                            "company_id": scope.company_id,
-                            "last_operation_id": op,
-                            "last_run_id": run_id,
-                        }
-                    )
-                changes = entity_store.upsert_entities(
-                    conn=conn,
-                    org_id=scope.org_id,
-                    entity_type=entity_type,
-                    rows=rows,
-                    new_id=entities.new_entity_id(scope.org_id, entity_type),
-                )
-                changed += sum(1 for c in changes if c.changed or c.created)
-            engine_runs.insert_timeline(conn=conn, rows=self._timeline(states, ids))
-            engine_runs.finish_runs(
+        ids: dict[uuid.UUID, uuid.UUID] = {}
+        for entity_type in ENTITY_TYPES:
+            picked = [(run_id, ctx, op) for run_id, kind, ctx, op in subjects if kind == entity_type]
+            records = [
+                (run_id, record, op)
+                for run_id, ctx, op in picked
+                if (record := entities.entity_record(entity_type, ctx)) is not None
+            ]
+            if not records:
+                continue
+            resolved = entity_store.resolve_entity_ids(
                 conn=conn,
-                rows=[
-                    {
-                        "run_id": s.run_id,
-                        "status": s.status,
-                        "error_message": s.error_message,
-                        "entity_id": ids.get(s.run_id),
-                        "context": s.context,
-                    }
-                    for s in states
-                ],
+                org_id=scope.org_id,
+                entity_type=entity_type,
+                records=[r for _, r, _ in records],
+                new_id=entities.new_entity_id(scope.org_id, entity_type),
             )
+            rows = []
+            for (run_id, record, op), entity_id in zip(records, resolved, strict=True):
+                ids[run_id] = entity_id
+                rows.append(
+                    {
+                        **record,
+                        "entity_id": entity_id,
+                        "company_id": scope.company_id,
+                        "last_operation_id": op,
+                        "last_run_id": run_id,
+                    }
+                )
+            changes = entity_store.upsert_entities(
+                conn=conn,
+                org_id=scope.org_id,
+                entity_type=entity_type,
+                rows=rows,
+                new_id=entities.new_entity_id(scope.org_id, entity_type),
+            )
+            changed += sum(1 for c in changes if c.changed or c.created)
+        engine_runs.insert_timeline(conn=conn, rows=self._timeline(states, ids))
+        engine_runs.finish_runs(
+            conn=conn,
+            rows=[
+                {
+                    "run_id": s.run_id,
+                    "status": s.status,
+                    "error_message": s.error_message,
+                    "entity_id": ids.get(s.run_id),
+                    "context": s.context,
+                }
+                for s in states
+            ],
+        )
         return changed
 
     def _timeline(self, states: Sequence[RunState], ids: dict[uuid.UUID, uuid.UUID]) -> list[dict[str, Any]]:

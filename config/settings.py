@@ -148,6 +148,12 @@ class ProviderSettings(BaseSettings):
         default_factory=dict,
         description='JSON, e.g. {"prospeo": {"rate_per_second": 30, "concurrency": 20}}.',
     )
+    gateway_interactive_share: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=0.5,
+        description="Share of every rate limit and concurrency kept for interactive calls while they come.",
+    )
     prospeo_api_key: SecretStr | None = None
     blitzapi_api_key: SecretStr | None = None
     companyenrich_api_key: SecretStr | None = None
@@ -237,6 +243,11 @@ class ClusterSettings(BaseSettings):
         ge=0,
         le=3600,
         description="How long a finished coordinator stays to report, then exits.",
+    )
+    interactive_batch_max: int = Field(
+        default=100,
+        ge=0,
+        description="Submissions of at most this many entities call providers as interactive work.",
     )
 
 

@@ -460,7 +460,12 @@ def test_execute_shares_the_cluster_gateways(api: ApiClient, world: World, setti
         "input": {"company_domain": world.sample_domains(1)[0]},
     }
     assert api.ok("/api/v1/execute", body, tenant.api_token)["provider_attempts"]
-    assert gateway_health(handles)["leadmagic"]["calls"] == before + 1
+    # The API made the call itself, under the actor's lease; its counters follow within a moment.
+    deadline = time.monotonic() + 5
+    while gateway_health(handles)["leadmagic"]["calls"] < before + 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    health = gateway_health(handles)["leadmagic"]
+    assert health["calls"] == before + 1 and health["interactive_reserve"] is True
 
 
 def test_skip_if_fresh_adopts_stored_data_even_on_replay(

@@ -103,7 +103,7 @@ async def test_final_failures_are_not_retried_and_the_circuit_opens(
         assert first.outcome is Outcome.RETRYABLE and gateway.stats.attempts == 3
         second = await gateway.call("verify", {"email": "a@b.co"})
     assert second.outcome is Outcome.FAILED and second.message is not None and "circuit" in second.message
-    assert gateway.stats.circuit_opened == 1 and gateway.health()["circuit_open"] is True
+    assert gateway.health()["circuit_opened"] == 1 and gateway.health()["circuit_open"] is True
     bad_key = ProviderSettings.for_sandbox(sandbox.url, "wrong-key")
     provider = get_provider(NAME)
     wrong = ProviderGateway(provider, endpoint_for(provider, bad_key), RateLimit(rate=100), client=http)
@@ -138,7 +138,7 @@ async def test_request_problems_never_open_the_circuit(sandbox: SandboxServer, h
     with knobs(sandbox, NAME, credits=0):
         results = [await gateway.call("verify", {"email": f"p{i}@b.co"}) for i in range(8)]
     assert {r.error_class for r in results} == {ErrorClass.NO_CREDITS}
-    assert gateway.stats.attempts == 8 and gateway.stats.circuit_opened == 0
+    assert gateway.stats.attempts == 8 and gateway.health()["circuit_opened"] == 0
     assert gateway.health()["circuit_open"] is False
 
 
@@ -184,14 +184,14 @@ async def test_endpoints_with_their_own_limit_do_not_wait_for_each_other(
     sandbox: SandboxServer, world: World, http: HttpClient
 ) -> None:
     # While the slow read lane waits for tokens, submits keep their own 10/s pace.
-    gateway = _icypeas_gateway(sandbox, http)
-    lane = gateway._lane("/bulk-single-searchs/read")
-    assert gateway._lane("/email-search") is gateway._lane("") is not lane
-    await lane.admit()  # spend the read lane's only token
+    holder = _icypeas_gateway(sandbox, http).holder
+    read = "/bulk-single-searchs/read"
+    assert holder.lane_of("/email-search") == holder.lane_of("") != holder.lane_of(read)
+    await holder.admit(read)  # spend the read lane's first send time
     started = time.monotonic()
-    waiting = asyncio.ensure_future(lane.admit())
+    waiting = asyncio.ensure_future(holder.admit(read))
     for _ in range(5):
-        await gateway._lane("/email-search").admit()
+        await holder.admit("/email-search")
     assert time.monotonic() - started < 1.0 and not waiting.done()
     await waiting
     assert time.monotonic() - started >= 1.5  # a read token comes every 2 s
@@ -202,7 +202,7 @@ async def test_an_account_cap_holds_across_endpoint_lanes(sandbox: SandboxServer
     limits = RateLimits(RateLimit(rate=10, concurrency=20), per_path=True, account=RateLimit(rate=10))
     gateway = _gateway(sandbox, http, limits)
     started = time.monotonic()
-    await asyncio.gather(*(gateway._admit_path(f"/endpoint-{i % 2}") for i in range(30)))
+    await asyncio.gather(*(gateway.holder.admit(f"/endpoint-{i % 2}") for i in range(30)))
     elapsed = time.monotonic() - started
     assert 2.5 <= elapsed < 4.5, elapsed
     assert {k: v["requests"] for k, v in gateway.health()["lanes"].items()} == {

@@ -1,0 +1,571 @@
+"""Leases: one provider credential's rate limits and concurrency, handed out to the processes that call it.
+
+The gateway actor of a credential keeps its `LeaseBook`, the one place its limits are enforced. A
+process that calls the provider (a chunk worker, the API, the actor itself for polled jobs) keeps a
+`LeaseHolder`: its requests ask the holder for a concurrency permit and, for each HTTP request, a
+send time ("slot") on the request's lane; the holder gathers what its requests are waiting for and
+asks the book for all of it in one lease call, then the process makes its HTTP calls itself. So a
+chunk of hundreds of entities costs a handful of actor calls a second, and no request or answer
+ever crosses an actor boundary.
+
+Slots are laid out on one timeline per lane, 1/rate apart, so the rate holds however many holders
+share it, and a book grants them at most `horizon_s` ahead (so that work arriving later, and the
+interactive share, never queue behind a long backlog of granted slots). While interactive calls
+(the API's `/execute`, small batches) have been seen, every `1/interactive_share`-th slot and that
+share of the permits are kept for them, and they take them ahead of batch work. Holders report
+their outcomes with their next lease call: 429s pause their lane for every holder, provider-health
+failures open the credential's circuit, and the counters add up to the gateway's health.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from providers.base import RateLimit, RateLimits
+
+UNPACED_INTERVAL_S = 1e-6
+INTERACTIVE = "interactive"
+BATCH = "batch"
+
+
+def paced(limit: RateLimit) -> bool:
+    """Tell whether requests on this limit need send times (a limit this high means unlimited)."""
+    return 1 / limit.per_second >= UNPACED_INTERVAL_S
+
+
+@dataclass
+class Report:
+    """What a holder's requests did since its last lease call."""
+
+    calls: int = 0
+    attempts: int = 0
+    retries: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    latency_ms_total: float = 0.0
+    latency_ms_max: float = 0.0
+    cost_usd: float = 0.0
+    health_failures: int = 0  # provider-health failures since the last other outcome…
+    healthy: bool = False  # …and whether any other outcome came first (it resets the streak)
+    pauses: dict[str, float] = field(default_factory=dict)  # lane -> Retry-After seconds (429s)
+
+    def __bool__(self) -> bool:
+        return bool(self.calls or self.attempts or self.pauses)
+
+
+@dataclass
+class LeaseAsk:
+    """One lease call: what a holder's requests are waiting for, and what they did."""
+
+    priority: str
+    slots: dict[str, int]  # lane key -> send times wanted
+    hold: int  # concurrency permits the holder wants to hold after this call
+    in_use: int = 0  # permits its requests are using right now (never more are lent out)
+    report: Report | None = None
+
+
+@dataclass
+class LeaseGrant:
+    """The book's answer: send times as offsets from now, permits held, and the credential's state."""
+
+    slots: dict[str, list[float]]
+    held: int
+    retry_in: dict[str, float]  # lane -> seconds until more slots can be granted on it
+    circuit_open_s: float  # > 0: the circuit is open for that long; no request may start
+    contended: bool  # other holders wait for permits: give idle ones back at once
+
+
+@dataclass
+class _Timeline:
+    """One lane's slots: 1/rate apart, after any 429 pause, some kept for interactive calls."""
+
+    limit: RateLimit
+    next_t: float = 0.0
+    paused_until: float = 0.0
+    position: int = 0
+    reserved: deque[float] = field(default_factory=deque)
+    granted: int = 0
+
+    @property
+    def interval(self) -> float:
+        return 1 / self.limit.per_second
+
+    def start(self, now: float) -> float:
+        return max(self.next_t, self.paused_until, now)
+
+
+@dataclass
+class _Holder:
+    held: int = 0
+    in_use: int = 0
+    seen: float = 0.0
+    priority: str = BATCH
+    waiting: bool = False  # asked for more permits than it got
+
+
+@dataclass
+class BookTotals:
+    """What every holder reported, added up: the gateway's counters."""
+
+    calls: int = 0
+    attempts: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    latency_ms_total: float = 0.0
+    latency_ms_max: float = 0.0
+    cost_usd: float = 0.0
+    circuit_opened: int = 0
+
+
+class LeaseBook:
+    """The limits of one credential: slot timelines per lane, permits, pauses and the circuit."""
+
+    def __init__(
+        self,
+        limits: RateLimits,
+        *,
+        concurrency: int | None = None,
+        horizon_s: float = 0.25,
+        interactive_share: float = 0.1,
+        interactive_linger_s: float = 10.0,
+        holder_ttl_s: float = 15.0,
+        circuit_threshold: int = 25,
+        circuit_cooldown_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limits = limits
+        self.capacity = concurrency if concurrency is not None else limits.shared.concurrency
+        self.horizon_s = horizon_s
+        self.interactive_share = min(max(interactive_share, 0.0), 0.5)
+        self.interactive_linger_s = interactive_linger_s
+        self.holder_ttl_s = holder_ttl_s
+        self.circuit_threshold = circuit_threshold
+        self.circuit_cooldown_s = circuit_cooldown_s
+        self.clock = clock
+        self.totals = BookTotals()
+        self._lanes: dict[str, _Timeline] = {}
+        self._account = _Timeline(limits.account) if limits.account and paced(limits.account) else None
+        self._holders: dict[str, _Holder] = {}
+        self._interactive_until = 0.0
+        self._failures = 0
+        self._circuit_until = 0.0
+
+    # -- the lease call ---------------------------------------------------------------------------
+
+    def lease(self, holder_id: str, ask: LeaseAsk) -> LeaseGrant:
+        """Apply the holder's report, then grant what it asks for as far as the limits allow."""
+        now = self.clock()
+        if ask.report:
+            self._apply(ask.report, now)
+        interactive = ask.priority == INTERACTIVE
+        if interactive:
+            self._interactive_until = now + self.interactive_linger_s
+        self._expire(now)
+        holder = self._holders.setdefault(holder_id, _Holder())
+        holder.seen, holder.priority, holder.in_use = now, ask.priority, max(0, ask.in_use)
+        held = self._permits(holder, max(0, ask.hold), interactive, now)
+        if held == 0 and holder.in_use == 0 and not holder.waiting:
+            self._holders.pop(holder_id, None)
+        slots: dict[str, list[float]] = {}
+        retry_in: dict[str, float] = {}
+        for key, wanted in ask.slots.items():
+            if wanted <= 0:
+                continue
+            granted, wait = self._slots(key, wanted, interactive, now)
+            if granted:
+                slots[key] = [t - now for t in granted]
+            if wait is not None:
+                retry_in[key] = wait
+        return LeaseGrant(
+            slots=slots,
+            held=held,
+            retry_in=retry_in,
+            circuit_open_s=max(0.0, self._circuit_until - now),
+            contended=any(h.waiting for h in self._holders.values()),
+        )
+
+    def _expire(self, now: float) -> None:
+        # A holder that stopped calling died with its process: its permits come back.
+        for holder_id in [k for k, h in self._holders.items() if now - h.seen > self.holder_ttl_s]:
+            del self._holders[holder_id]
+
+    def _interactive_active(self, now: float) -> bool:
+        return now < self._interactive_until and self.interactive_share > 0
+
+    def _permits(self, holder: _Holder, hold: int, interactive: bool, now: float) -> int:
+        """Set how many permits the holder may use: what it asks, within what the others leave free.
+
+        A holder told fewer than it is using stops starting requests until it is below that: the
+        permits it gives up are lent to others only once it reports them no longer in use.
+        """
+        others = [h for h in self._holders.values() if h is not holder]
+        allowed = self.capacity - sum(max(h.held, h.in_use) for h in others)
+        if not interactive:
+            if self._interactive_active(now):
+                # Batch holders leave the interactive share of the permits free.
+                reserved = max(1, math.ceil(self.capacity * self.interactive_share))
+                batch = sum(max(h.held, h.in_use) for h in others if h.priority != INTERACTIVE)
+                allowed = min(allowed, self.capacity - reserved - batch)
+            if any(h.waiting for h in others):
+                # Others wait too: no batch holder keeps more than its fair share.
+                active = 1 + sum(1 for h in others if h.held or h.in_use or h.waiting)
+                allowed = min(allowed, math.ceil(self.capacity / active))
+        held = max(0, min(hold, allowed))
+        holder.held, holder.waiting = held, held < hold
+        return held
+
+    def _slots(
+        self, key: str, wanted: int, interactive: bool, now: float
+    ) -> tuple[list[float], float | None]:
+        """Grant up to `wanted` send times on lane `key`; also when more can be asked for, if not all."""
+        lane = self._lane(key)
+        if lane is None:
+            return [now] * wanted, None
+        granted: list[float] = []
+        if interactive:
+            while lane.reserved and lane.reserved[0] < now - lane.interval:
+                lane.reserved.popleft()  # an unclaimed reserved slot in the past is lost
+            while lane.reserved and len(granted) < wanted:
+                granted.append(max(lane.reserved.popleft(), now))
+        # Batch slots go at most horizon_s ahead; interactive ones wherever the timeline has room.
+        until = math.inf if interactive else now + self.horizon_s
+        reserve_every = (
+            round(1 / self.interactive_share) if not interactive and self._interactive_active(now) else 0
+        )
+        while len(granted) < wanted:
+            t = lane.start(now)
+            if self._account is not None:
+                t = max(t, self._account.start(now))
+            if t > until:
+                break
+            lane.next_t = t + lane.interval
+            lane.position += 1
+            if reserve_every and lane.position % reserve_every == 0:
+                lane.reserved.append(t)  # kept for an interactive call
+                continue
+            if self._account is not None:
+                self._account.next_t = t + self._account.interval
+            granted.append(t)
+        lane.granted += len(granted)
+        if len(granted) == wanted:
+            return granted, None
+        start = lane.start(now)
+        if self._account is not None:
+            start = max(start, self._account.start(now))
+        # Asked again no sooner than a quarter of the horizon: each ask then gets a useful handful.
+        return granted, max(start - now - self.horizon_s, self.horizon_s / 4)
+
+    def _lane(self, key: str) -> _Timeline | None:
+        lane = self._lanes.get(key)
+        if lane is None:
+            _, limit = self.limits.lane(key)  # a lane's key leads to its own limit
+            if not paced(limit) and self._account is None:
+                return None
+            lane = self._lanes[key] = _Timeline(limit)
+        return lane
+
+    # -- reports ----------------------------------------------------------------------------------
+
+    def _apply(self, report: Report, now: float) -> None:
+        totals = self.totals
+        totals.calls += report.calls
+        totals.attempts += report.attempts
+        totals.retries += report.retries
+        totals.outcomes.update(report.outcomes)
+        totals.errors.update(report.errors)
+        totals.rate_limited += report.errors.get("rate_limited", 0)
+        totals.latency_ms_total += report.latency_ms_total
+        totals.latency_ms_max = max(totals.latency_ms_max, report.latency_ms_max)
+        totals.cost_usd += report.cost_usd
+        for key, retry_after in report.pauses.items():
+            # Slow every holder of this endpoint's limit, not just the one that was told.
+            lane = self._lane(key)
+            if lane is not None:
+                lane.paused_until = max(lane.paused_until, now + retry_after)
+        self._failures = report.health_failures if report.healthy else self._failures + report.health_failures
+        if self._failures >= self.circuit_threshold:
+            self._circuit_until = now + self.circuit_cooldown_s
+            self._failures = 0
+            totals.circuit_opened += 1
+
+    def health(self) -> dict[str, Any]:
+        """Return the book's limits, lanes, holders, circuit and counters."""
+        now = self.clock()
+        totals = self.totals
+        return {
+            "rate_per_second": round(self.limits.shared.per_second, 3),
+            "concurrency": self.capacity,
+            "circuit_open": now < self._circuit_until,
+            "paused_s": round(max([0.0, *(lane.paused_until - now for lane in self._lanes.values())]), 3),
+            "lanes": {
+                key or "shared": {
+                    "rate_per_second": round(lane.limit.per_second, 3),
+                    "requests": lane.granted,
+                    "paused_s": round(max(0.0, lane.paused_until - now), 3),
+                }
+                for key, lane in sorted(self._lanes.items())
+            },
+            "holders": len(self._holders),
+            "permits_held": sum(h.held for h in self._holders.values()),
+            "interactive_reserve": self._interactive_active(now),
+            "calls": totals.calls,
+            "attempts": totals.attempts,
+            "retries": totals.retries,
+            "rate_limited": totals.rate_limited,
+            "outcomes": dict(totals.outcomes),
+            "errors": dict(totals.errors),
+            "circuit_opened": totals.circuit_opened,
+            "latency_ms_avg": round(totals.latency_ms_total / totals.attempts, 1)
+            if totals.attempts
+            else None,
+            "latency_ms_max": round(totals.latency_ms_max, 1),
+            "cost_usd": round(totals.cost_usd, 6),
+        }
+
+
+LeaseFn = Callable[[LeaseAsk], Awaitable[LeaseGrant]]
+
+
+class LeaseHolder:
+    """One process's side of a credential's book: permits and send times for its requests.
+
+    Requests wait here; a single lease loop asks the book for everything they wait for at once
+    (after `tick_s`, so that many requests share one call) and hands out what it grants. Permits
+    stay with the holder while its requests keep using them, and go back once idle for `keep_s`, at
+    once when others wait for them; while it holds any it calls at least every `heartbeat_s`, which
+    is how the book knows it is alive.
+    """
+
+    def __init__(
+        self,
+        limits: RateLimits,
+        lease: LeaseFn,
+        *,
+        priority: str = BATCH,
+        tick_s: float = 0.003,
+        heartbeat_s: float = 1.0,
+        report_every_s: float = 0.25,
+        keep_s: float = 0.2,
+        permit_retry_s: float = 0.02,
+        eager_reports: bool = False,
+    ) -> None:
+        self.limits = limits
+        self._lease = lease
+        self.priority = priority
+        self.tick_s = tick_s
+        self.heartbeat_s = heartbeat_s
+        self.report_every_s = report_every_s
+        self.keep_s = keep_s
+        self.permit_retry_s = permit_retry_s
+        # A book in this very process takes reports at once (the circuit then reacts to the next request).
+        self.eager_reports = eager_reports
+        self.report = Report()
+        self._held = 0
+        self._in_use = 0
+        self._last_busy = 0.0
+        self._permit_waiters: deque[asyncio.Future[None]] = deque()
+        self._permit_retry_at = 0.0
+        self._slots: dict[str, deque[float]] = {}
+        self._slot_waiters: dict[str, deque[asyncio.Future[float]]] = {}
+        self._retry_at: dict[str, float] = {}
+        self._circuit_until = 0.0
+        self._contended = False
+        self._wake: asyncio.Event | None = None
+        self._loop_task: asyncio.Task[None] | None = None
+        self._last_call = 0.0
+        self.lease_calls = 0
+
+    # -- what requests use ------------------------------------------------------------------------
+
+    @property
+    def circuit_open(self) -> bool:
+        return time.monotonic() < self._circuit_until
+
+    def lane_of(self, path: str) -> str:
+        """Return the key of the lane a request to path counts against."""
+        return self.limits.lane(path)[0]
+
+    async def acquire(self) -> None:
+        """Wait for a concurrency permit."""
+        self._last_busy = time.monotonic()
+        if self._in_use < self._held and not self._permit_waiters:
+            self._in_use += 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._permit_waiters.append(future)
+        self._kick()
+        try:
+            await future
+        except BaseException:
+            if future.done() and not future.cancelled():
+                self.release()  # granted as it was cancelled: give it back
+            elif future in self._permit_waiters:
+                self._permit_waiters.remove(future)
+            raise
+
+    def release(self) -> None:
+        """Give a permit back: to the next waiting request, else to the book before long."""
+        self._in_use -= 1
+        self._last_busy = time.monotonic()
+        self._hand_out_permits()
+        if self._contended and self._in_use + len(self._permit_waiters) < self._held:
+            self._kick()  # others wait for permits: this one goes back now
+
+    async def admit(self, path: str) -> None:
+        """Wait for this request's send time on its lane (at once on an unlimited one)."""
+        key = self.lane_of(path)
+        if not self._needs_slots(key):
+            return
+        slots = self._slots.setdefault(key, deque())
+        waiters = self._slot_waiters.setdefault(key, deque())
+        loop = asyncio.get_running_loop()
+        if slots and not waiters:
+            at = slots.popleft()
+        else:
+            future: asyncio.Future[float] = loop.create_future()
+            waiters.append(future)
+            self._kick()
+            at = await future
+        delay = at - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def reported(self) -> None:
+        """Say that `report` gained something: it goes with the next lease call."""
+        self._kick(later=not self.eager_reports)
+
+    # -- the lease loop ---------------------------------------------------------------------------
+
+    def _needs_slots(self, key: str) -> bool:
+        _, limit = self.limits.lane(key)
+        return paced(limit) or (self.limits.account is not None and paced(self.limits.account))
+
+    def _kick(self, later: bool = False) -> None:
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        if self._loop_task is None or self._loop_task.done():
+            self._loop_task = asyncio.get_running_loop().create_task(self._run())
+        if not later:
+            self._wake.set()
+
+    def _wanted(self, now: float) -> tuple[dict[str, int], int]:
+        slots = {
+            key: len(waiters) - len(self._slots.get(key, ()))
+            for key, waiters in self._slot_waiters.items()
+            if len(waiters) > len(self._slots.get(key, ())) and self._retry_at.get(key, 0.0) <= now
+        }
+        hold = self._in_use + len(self._permit_waiters)
+        if self._held > hold and not self._contended and now - self._last_busy < self.keep_s:
+            hold = self._held  # likely wanted again in a moment, and nobody else asks for them
+        return slots, hold
+
+    def _timeout(self, now: float) -> float | None:
+        """How long the loop may sleep before something is due (None: until woken)."""
+        due: list[float] = []
+        if self._held or self._in_use:
+            due.append(self._last_call + self.heartbeat_s)
+        if self._held > self._in_use + len(self._permit_waiters):
+            due.append(self._last_busy + self.keep_s)
+        if self._permit_waiters:
+            due.append(self._permit_retry_at)
+        if self.report:
+            due.append(self._last_call + self.report_every_s)
+        due += [at for key, at in self._retry_at.items() if self._slot_waiters.get(key)]
+        return max(0.0, min(due) - now) if due else None
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            now = time.monotonic()
+            timeout = self._timeout(now)
+            idle = not self._permit_waiters and not any(self._slot_waiters.values())
+            if idle and not self._held and not self._in_use and not self.report:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+            if self.tick_s:
+                await asyncio.sleep(self.tick_s)
+            await self._call()
+
+    async def _call(self) -> None:
+        now = time.monotonic()
+        slots, hold = self._wanted(now)
+        report, self.report = self.report, Report()
+        if not slots and hold == self._held and not report and now - self._last_call < self.heartbeat_s:
+            return
+        ask = LeaseAsk(self.priority, slots, hold, self._in_use, report or None)
+        try:
+            grant = await self._lease(ask)
+        except Exception:
+            self._merge_back(report)
+            await asyncio.sleep(0.5)  # the book is unreachable (its actor restarting): ask again soon
+            return
+        self.lease_calls += 1
+        self._last_call = time.monotonic()
+        self._apply(grant, hold)
+
+    def _merge_back(self, report: Report) -> None:
+        """Keep an unsent report for the next call."""
+        mine = self.report
+        mine.calls += report.calls
+        mine.attempts += report.attempts
+        mine.retries += report.retries
+        mine.outcomes.update(report.outcomes)
+        mine.errors.update(report.errors)
+        mine.latency_ms_total += report.latency_ms_total
+        mine.latency_ms_max = max(mine.latency_ms_max, report.latency_ms_max)
+        mine.cost_usd += report.cost_usd
+        mine.health_failures += report.health_failures
+        mine.healthy = mine.healthy or report.healthy
+        for key, seconds in report.pauses.items():
+            mine.pauses[key] = max(mine.pauses.get(key, 0.0), seconds)
+
+    def _apply(self, grant: LeaseGrant, asked: int) -> None:
+        now = self._last_call
+        self._held = grant.held
+        self._contended = grant.contended
+        self._circuit_until = now + grant.circuit_open_s
+        if grant.held < asked:
+            self._permit_retry_at = now + self.permit_retry_s
+        self._hand_out_permits()
+        loop_now = asyncio.get_running_loop().time()
+        for key, offsets in grant.slots.items():
+            slots = self._slots.setdefault(key, deque())
+            slots.extend(loop_now + offset for offset in offsets)
+            waiters = self._slot_waiters.get(key, deque())
+            while slots and waiters:
+                waiter = waiters.popleft()
+                if not waiter.done():
+                    waiter.set_result(slots.popleft())
+        self._retry_at = {key: now + wait for key, wait in grant.retry_in.items()}
+
+    def _hand_out_permits(self) -> None:
+        while self._permit_waiters and self._in_use < self._held:
+            waiter = self._permit_waiters.popleft()
+            if not waiter.done():
+                self._in_use += 1
+                waiter.set_result(None)
+
+    async def close(self) -> None:
+        """Give every permit back and send the last report."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        report, self.report = self.report, Report()
+        if self._held or report:
+            # Unreachable, the book reclaims them once this holder stops calling.
+            with contextlib.suppress(Exception):
+                await self._lease(LeaseAsk(self.priority, {}, 0, 0, report or None))
+            self._held = 0
