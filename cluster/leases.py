@@ -80,6 +80,7 @@ class LeaseGrant:
     retry_in: dict[str, float]  # lane -> seconds until more slots can be granted on it
     circuit_open_s: float  # > 0: the circuit is open for that long; no request may start
     contended: bool  # other holders wait for permits: give idle ones back at once
+    permit_retry_s: float = 0.02  # when to ask again for permits not granted
 
 
 @dataclass
@@ -138,6 +139,7 @@ class LeaseBook:
         interactive_share: float = 0.1,
         interactive_linger_s: float = 10.0,
         holder_ttl_s: float = 15.0,
+        share_retry_s: float = 0.25,
         circuit_threshold: int = 25,
         circuit_cooldown_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
@@ -148,6 +150,7 @@ class LeaseBook:
         self.interactive_share = min(max(interactive_share, 0.0), 0.5)
         self.interactive_linger_s = interactive_linger_s
         self.holder_ttl_s = holder_ttl_s
+        self.share_retry_s = share_retry_s
         self.circuit_threshold = circuit_threshold
         self.circuit_cooldown_s = circuit_cooldown_s
         self.clock = clock
@@ -172,7 +175,7 @@ class LeaseBook:
         self._expire(now)
         holder = self._holders.setdefault(holder_id, _Holder())
         holder.seen, holder.priority, holder.in_use = now, ask.priority, max(0, ask.in_use)
-        held = self._permits(holder, max(0, ask.hold), interactive, now)
+        held, at_share = self._permits(holder, max(0, ask.hold), interactive, now)
         if held == 0 and holder.in_use == 0 and not holder.waiting:
             self._holders.pop(holder_id, None)
         slots: dict[str, list[float]] = {}
@@ -191,6 +194,8 @@ class LeaseBook:
             retry_in=retry_in,
             circuit_open_s=max(0.0, self._circuit_until - now),
             contended=any(h.waiting for h in self._holders.values()),
+            # A holder at its fair share gains nothing by asking again soon: only others' ends free any.
+            permit_retry_s=self.share_retry_s if at_share else 0.02,
         )
 
     def _expire(self, now: float) -> None:
@@ -201,7 +206,7 @@ class LeaseBook:
     def _interactive_active(self, now: float) -> bool:
         return now < self._interactive_until and self.interactive_share > 0
 
-    def _permits(self, holder: _Holder, hold: int, interactive: bool, now: float) -> int:
+    def _permits(self, holder: _Holder, hold: int, interactive: bool, now: float) -> tuple[int, bool]:
         """Set how many permits the holder may use: what it asks, within what the others leave free.
 
         A holder told fewer than it is using stops starting requests until it is below that: the
@@ -209,6 +214,7 @@ class LeaseBook:
         """
         others = [h for h in self._holders.values() if h is not holder]
         allowed = self.capacity - sum(max(h.held, h.in_use) for h in others)
+        at_share = False
         if not interactive:
             if self._interactive_active(now):
                 # Batch holders leave the interactive share of the permits free.
@@ -218,10 +224,12 @@ class LeaseBook:
             if any(h.waiting for h in others):
                 # Others wait too: no batch holder keeps more than its fair share.
                 active = 1 + sum(1 for h in others if h.held or h.in_use or h.waiting)
-                allowed = min(allowed, math.ceil(self.capacity / active))
+                share = math.ceil(self.capacity / active)
+                at_share = share <= allowed
+                allowed = min(allowed, share)
         held = max(0, min(hold, allowed))
         holder.held, holder.waiting = held, held < hold
-        return held
+        return held, at_share and held < hold
 
     def _slots(
         self, key: str, wanted: int, interactive: bool, now: float
@@ -355,7 +363,6 @@ class LeaseHolder:
         heartbeat_s: float = 1.0,
         report_every_s: float = 0.25,
         keep_s: float = 0.2,
-        permit_retry_s: float = 0.02,
         eager_reports: bool = False,
     ) -> None:
         self.limits = limits
@@ -365,7 +372,6 @@ class LeaseHolder:
         self.heartbeat_s = heartbeat_s
         self.report_every_s = report_every_s
         self.keep_s = keep_s
-        self.permit_retry_s = permit_retry_s
         # A book in this very process takes reports at once (the circuit then reacts to the next request).
         self.eager_reports = eager_reports
         self.report = Report()
@@ -536,7 +542,7 @@ class LeaseHolder:
         self._contended = grant.contended
         self._circuit_until = now + grant.circuit_open_s
         if grant.held < asked:
-            self._permit_retry_at = now + self.permit_retry_s
+            self._permit_retry_at = now + grant.permit_retry_s
         self._hand_out_permits()
         loop_now = asyncio.get_running_loop().time()
         for key, offsets in grant.slots.items():
