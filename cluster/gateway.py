@@ -178,6 +178,17 @@ class ProviderGateway:
             skipped = await execute(spec, inputs, endpoint=self.endpoint, client=self.client)
             self._count_outcome(skipped)
             return skipped
+        if self.holder.exhausted:
+            # The credential has no credits left: calling would only be refused, entity after entity.
+            exhausted = ProviderResult(
+                provider=self.name,
+                action=action,
+                outcome=Outcome.SKIPPED,
+                skip_reason=str(ErrorClass.NO_CREDITS),
+                message=f"{self.name} is out of credits",
+            )
+            self._count_outcome(exhausted)
+            return exhausted
         lane = self.holder.lane_of(planned.path if planned is not None else "")
         # Most calls succeed or fail for good at once: tenacity is only set up for the ones that will retry.
         result = await self._attempt(action, inputs, lane)
@@ -315,6 +326,8 @@ class ProviderGateway:
         if result.error_class is ErrorClass.RATE_LIMITED:
             stats.rate_limited += 1
             report.pauses[lane] = max(report.pauses.get(lane, 0.0), result.retry_after_s or 1.0)
+        if result.error_class is ErrorClass.NO_CREDITS:
+            self.holder.mark_exhausted()
         if result.error_class in HEALTH_FAILURES:
             report.health_failures += 1
         elif result.error_class is not ErrorClass.RATE_LIMITED:

@@ -55,9 +55,10 @@ class Report:
     health_failures: int = 0  # provider-health failures since the last other outcome…
     healthy: bool = False  # …and whether any other outcome came first (it resets the streak)
     pauses: dict[str, float] = field(default_factory=dict)  # lane -> Retry-After seconds (429s)
+    no_credits: bool = False  # the provider said this credential has no credits left
 
     def __bool__(self) -> bool:
-        return bool(self.calls or self.attempts or self.pauses)
+        return bool(self.calls or self.attempts or self.pauses or self.no_credits)
 
 
 @dataclass
@@ -81,6 +82,7 @@ class LeaseGrant:
     circuit_open_s: float  # > 0: the circuit is open for that long; no request may start
     contended: bool  # other holders wait for permits: give idle ones back at once
     permit_retry_s: float = 0.02  # when to ask again for permits not granted
+    exhausted_s: float = 0.0  # > 0: out of credits for that long (until checked again); skip the provider
 
 
 @dataclass
@@ -140,6 +142,7 @@ class LeaseBook:
         interactive_linger_s: float = 10.0,
         holder_ttl_s: float = 15.0,
         share_retry_s: float = 0.25,
+        exhausted_recheck_s: float = 600.0,
         circuit_threshold: int = 25,
         circuit_cooldown_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
@@ -151,6 +154,8 @@ class LeaseBook:
         self.interactive_linger_s = interactive_linger_s
         self.holder_ttl_s = holder_ttl_s
         self.share_retry_s = share_retry_s
+        self.exhausted_recheck_s = exhausted_recheck_s
+        self._exhausted_until = 0.0
         self.circuit_threshold = circuit_threshold
         self.circuit_cooldown_s = circuit_cooldown_s
         self.clock = clock
@@ -196,6 +201,7 @@ class LeaseBook:
             contended=any(h.waiting for h in self._holders.values()),
             # A holder at its fair share gains nothing by asking again soon: only others' ends free any.
             permit_retry_s=self.share_retry_s if at_share else 0.02,
+            exhausted_s=max(0.0, self._exhausted_until - now),
         )
 
     def _expire(self, now: float) -> None:
@@ -299,6 +305,9 @@ class LeaseBook:
             lane = self._lane(key)
             if lane is not None:
                 lane.paused_until = max(lane.paused_until, now + retry_after)
+        if report.no_credits:
+            # Every holder skips the credential until the mark runs out; then one call finds out again.
+            self._exhausted_until = max(self._exhausted_until, now + self.exhausted_recheck_s)
         self._failures = report.health_failures if report.healthy else self._failures + report.health_failures
         if self._failures >= self.circuit_threshold:
             self._circuit_until = now + self.circuit_cooldown_s
@@ -313,6 +322,7 @@ class LeaseBook:
             "rate_per_second": round(self.limits.shared.per_second, 3),
             "concurrency": self.capacity,
             "circuit_open": now < self._circuit_until,
+            "exhausted": now < self._exhausted_until,
             "paused_s": round(max([0.0, *(lane.paused_until - now for lane in self._lanes.values())]), 3),
             "lanes": {
                 key or "shared": {
@@ -384,6 +394,7 @@ class LeaseHolder:
         self._slot_waiters: dict[str, deque[asyncio.Future[float]]] = {}
         self._retry_at: dict[str, float] = {}
         self._circuit_until = 0.0
+        self._exhausted_until = 0.0
         self._contended = False
         self._wake: asyncio.Event | None = None
         self._loop_task: asyncio.Task[None] | None = None
@@ -395,6 +406,17 @@ class LeaseHolder:
     @property
     def circuit_open(self) -> bool:
         return time.monotonic() < self._circuit_until
+
+    @property
+    def exhausted(self) -> bool:
+        """Tell whether the credential is out of credits (as this holder last heard, or saw itself)."""
+        return time.monotonic() < self._exhausted_until
+
+    def mark_exhausted(self) -> None:
+        """Note a no-credits answer: skip the provider here at once, and tell the book."""
+        self.report.no_credits = True
+        self._exhausted_until = max(self._exhausted_until, time.monotonic() + 1.0)
+        self._kick()
 
     def lane_of(self, path: str) -> str:
         """Return the key of the lane a request to path counts against."""
@@ -533,6 +555,7 @@ class LeaseHolder:
         mine.cost_usd += report.cost_usd
         mine.health_failures += report.health_failures
         mine.healthy = mine.healthy or report.healthy
+        mine.no_credits = mine.no_credits or report.no_credits
         for key, seconds in report.pauses.items():
             mine.pauses[key] = max(mine.pauses.get(key, 0.0), seconds)
 
@@ -541,6 +564,7 @@ class LeaseHolder:
         self._held = grant.held
         self._contended = grant.contended
         self._circuit_until = now + grant.circuit_open_s
+        self._exhausted_until = now + grant.exhausted_s
         if grant.held < asked:
             self._permit_retry_at = now + grant.permit_retry_s
         self._hand_out_permits()

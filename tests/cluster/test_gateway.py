@@ -133,13 +133,32 @@ async def test_pool_routes_by_provider_and_reports_health(
 
 
 async def test_request_problems_never_open_the_circuit(sandbox: SandboxServer, http: HttpClient) -> None:
-    # An account out of credits fails every call, but the provider is healthy: no circuit.
-    gateway = _gateway(sandbox, http, RateLimit(rate=100, concurrency=1), circuit_threshold=3)
-    with knobs(sandbox, NAME, credits=0):
-        results = [await gateway.call("verify", {"email": f"p{i}@b.co"}) for i in range(8)]
-    assert {r.error_class for r in results} == {ErrorClass.NO_CREDITS}
+    # A wrong key fails every call, but the provider is healthy: no circuit.
+    settings = ProviderSettings.for_sandbox(sandbox.url, "wrong-key")
+    provider = get_provider(NAME)
+    gateway = ProviderGateway(
+        provider, endpoint_for(provider, settings), RateLimit(rate=100, concurrency=1), client=http,
+        circuit_threshold=3,
+    )  # fmt: skip
+    results = [await gateway.call("verify", {"email": f"p{i}@b.co"}) for i in range(8)]
+    assert {r.error_class for r in results} == {ErrorClass.BAD_KEY}
     assert gateway.stats.attempts == 8 and gateway.health()["circuit_opened"] == 0
     assert gateway.health()["circuit_open"] is False
+
+
+async def test_a_credential_out_of_credits_is_skipped_not_called_again(
+    sandbox: SandboxServer, http: HttpClient
+) -> None:
+    gateway = _gateway(sandbox, http, RateLimit(rate=100, concurrency=4))
+    sandbox.reset()
+    with knobs(sandbox, NAME, credits=0):
+        first = await gateway.call("verify", {"email": "p0@b.co"})
+        rest = await gateway.call_many([("verify", {"email": f"p{i}@b.co"}) for i in range(1, 30)])
+    assert first.error_class is ErrorClass.NO_CREDITS
+    assert {(r.outcome, r.skip_reason) for r in rest} == {(Outcome.SKIPPED, "no_credits")}
+    assert sandbox.stats()[NAME]["requests"] == 1
+    health = gateway.health()
+    assert health["exhausted"] is True and health["attempts"] == 1 and health["circuit_open"] is False
 
 
 def _icypeas_gateway(sandbox: SandboxServer, http: HttpClient) -> ProviderGateway:
