@@ -49,6 +49,7 @@ class GatewayActor:
             limits,
             concurrency=credential_concurrency(adapter, limits),
             interactive_share=settings.gateway_interactive_share,
+            exhausted_recheck_s=settings.provider_credits_recheck_s,
             circuit_threshold=int(self._options.get("circuit_threshold", 25)),
             circuit_cooldown_s=float(self._options.get("circuit_cooldown_s", 30.0)),
         )

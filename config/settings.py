@@ -154,6 +154,11 @@ class ProviderSettings(BaseSettings):
         le=0.5,
         description="Share of every rate limit and concurrency kept for interactive calls while they come.",
     )
+    provider_credits_recheck_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="How long a credential that answered 'no credits' is skipped before it is tried again.",
+    )
     prospeo_api_key: SecretStr | None = None
     blitzapi_api_key: SecretStr | None = None
     companyenrich_api_key: SecretStr | None = None
