@@ -221,6 +221,64 @@ class OperationRun:
         return Outcome(OperationStatus.FAILED, None, message)
 
 
+_SKIP_LABELS = {"missing_provider_api_key": "no key", "missing_required_inputs": "missing inputs"}
+_ERROR_LABELS = {
+    "rate_limited": "429",
+    "timeout": "timeout",
+    "connection": "connection lost",
+    "bad_key": "bad key",
+    "no_credits": "no credits",
+    "bad_input": "bad input",
+    "malformed_body": "unreadable answer",
+    "deadline": "no answer in time",
+}
+
+
+def _attempt_label(attempt: Attempt) -> str:
+    """One attempt in a few words: `429`, `500`, `timeout`, `no key`, `not found`…"""
+    if attempt.status == "skipped":
+        reason = attempt.skip_reason or "skipped"
+        return _SKIP_LABELS.get(reason, reason.replace("_", " "))
+    if attempt.status == "not_found":
+        return "not found"
+    if attempt.message and "circuit open" in attempt.message:
+        return "circuit open"
+    if attempt.error_class == "server_error" and attempt.http_status:
+        return str(attempt.http_status)
+    if attempt.error_class in _ERROR_LABELS:
+        return _ERROR_LABELS[attempt.error_class]
+    return str(attempt.http_status or attempt.error_class or attempt.status)
+
+
+def failure_summary(attempts: Sequence[Attempt]) -> tuple[str, list[dict[str, Any]]]:
+    """Say why each provider gave nothing, e.g. `leadmagic: 429 (twice), 500; icypeas: timeout`.
+
+    Also return each provider's attempts as details (the history keeps the raw bodies).
+    """
+    by_provider: dict[str, list[str]] = {}
+    details = []
+    for attempt in attempts:
+        label = _attempt_label(attempt)
+        by_provider.setdefault(attempt.provider, []).append(label)
+        details.append(
+            {
+                "provider": attempt.provider,
+                "action": attempt.action,
+                "status": attempt.status,
+                "reason": label,
+                "http_status": attempt.http_status,
+                "error_class": attempt.error_class,
+                "message": attempt.message,
+            }
+        )
+    parts = []
+    for provider, labels in by_provider.items():
+        counted = [(label, labels.count(label)) for label in dict.fromkeys(labels)]
+        said = [f"{label} \N{MULTIPLICATION SIGN}{n}" if n > 1 else label for label, n in counted]
+        parts.append(f"{provider}: {', '.join(said)}")
+    return "; ".join(parts) or "no provider was tried", details
+
+
 def _missing_inputs(spec: OperationSpec, inputs: Inputs) -> list[str]:
     return [n.label for n in spec.requires if inputs.raw(*n.names) in (None, "", [], {})]
 
@@ -277,5 +335,9 @@ async def run_operation(
                 }
         if outcome.message and result.error is None and result.status is OperationStatus.FAILED:
             result.error = {"code": "operation_failed", "message": outcome.message}
+        if result.error is None and result.status is OperationStatus.FAILED:
+            # Every provider tried gave nothing: say what each of them answered.
+            message, details = failure_summary(result.attempts)
+            result.error = {"code": "providers_failed", "message": message, "details": details}
     result.duration_ms = round((time.perf_counter() - started) * 1000)
     return result
