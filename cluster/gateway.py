@@ -32,7 +32,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from cluster.leases import LeaseAsk, LeaseBook, LeaseGrant, LeaseHolder
+from cluster.leases import BookUnreachable, LeaseAsk, LeaseBook, LeaseGrant, LeaseHolder
 from cluster.metrics import engine_metrics
 from config import ProviderSettings
 from providers.base import (
@@ -265,6 +265,16 @@ class ProviderGateway:
             )
         return poller
 
+    def _unreachable(self, action: str, exc: BookUnreachable) -> ProviderResult:
+        # Nothing was sent: retryable, like a lost connection.
+        return ProviderResult(
+            provider=self.name,
+            action=action,
+            outcome=Outcome.RETRYABLE,
+            error_class=ErrorClass.CONNECTION,
+            message=str(exc),
+        )
+
     def _circuit_refusal(self, action: str) -> ProviderResult:
         return _failed(self.name, action, ErrorClass.PROVIDER_ERROR, "circuit open after repeated failures")
 
@@ -285,7 +295,11 @@ class ProviderGateway:
 
         spec = self.provider.actions[action]
         stats.waiting += 1
-        await holder.acquire()
+        try:
+            await holder.acquire()
+        except BookUnreachable as exc:
+            stats.waiting -= 1
+            return self._unreachable(action, exc)
         try:
             if holder.circuit_open:  # opened while this call waited for its permit
                 return self._circuit_refusal(action)
@@ -298,6 +312,8 @@ class ProviderGateway:
                 admit=admit,
                 poller=self._poller(spec) if isinstance(spec, PolledAction) else None,
             )
+        except BookUnreachable as exc:
+            return self._unreachable(action, exc)
         finally:
             holder.release()
             if admitted:

@@ -353,6 +353,10 @@ class LeaseBook:
 LeaseFn = Callable[[LeaseAsk], Awaitable[LeaseGrant]]
 
 
+class BookUnreachable(Exception):
+    """The credential's book could not be reached for a while: waiting requests give up."""
+
+
 class LeaseHolder:
     """One process's side of a credential's book: permits and send times for its requests.
 
@@ -373,6 +377,7 @@ class LeaseHolder:
         heartbeat_s: float = 1.0,
         report_every_s: float = 0.25,
         keep_s: float = 0.2,
+        unreachable_s: float = 30.0,
         eager_reports: bool = False,
     ) -> None:
         self.limits = limits
@@ -382,6 +387,8 @@ class LeaseHolder:
         self.heartbeat_s = heartbeat_s
         self.report_every_s = report_every_s
         self.keep_s = keep_s
+        self.unreachable_s = unreachable_s
+        self._failing_since: float | None = None
         # A book in this very process takes reports at once (the circuit then reacts to the next request).
         self.eager_reports = eager_reports
         self.report = Report()
@@ -534,13 +541,31 @@ class LeaseHolder:
         ask = LeaseAsk(self.priority, slots, hold, self._in_use, report or None)
         try:
             grant = await self._lease(ask)
-        except Exception:
+        except Exception as exc:
             self._merge_back(report)
+            self._unreachable(now, exc)
             await asyncio.sleep(0.5)  # the book is unreachable (its actor restarting): ask again soon
             return
+        self._failing_since = None
         self.lease_calls += 1
         self._last_call = time.monotonic()
         self._apply(grant, hold)
+
+    def _unreachable(self, now: float, exc: Exception) -> None:
+        """After unreachable_s without an answer, fail what waits rather than let it wait for ever."""
+        if self._failing_since is None:
+            self._failing_since = now
+        if now - self._failing_since < self.unreachable_s:
+            return
+        error = BookUnreachable(f"no answer from the gateway for {now - self._failing_since:.0f}s: {exc!r}")
+        waiting: list[asyncio.Future[Any]] = [*self._permit_waiters]
+        waiting += [w for ws in self._slot_waiters.values() for w in ws]
+        self._permit_waiters.clear()
+        for waiters in self._slot_waiters.values():
+            waiters.clear()
+        for waiter in waiting:
+            if not waiter.done():
+                waiter.set_exception(error)
 
     def _merge_back(self, report: Report) -> None:
         """Keep an unsent report for the next call."""

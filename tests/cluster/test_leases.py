@@ -9,7 +9,16 @@ import time
 import pytest
 
 from cluster.gateway import local_holder
-from cluster.leases import BATCH, INTERACTIVE, LeaseAsk, LeaseBook, LeaseHolder, Report
+from cluster.leases import (
+    BATCH,
+    INTERACTIVE,
+    BookUnreachable,
+    LeaseAsk,
+    LeaseBook,
+    LeaseGrant,
+    LeaseHolder,
+    Report,
+)
 from providers.base import RateLimit, RateLimits
 
 
@@ -172,3 +181,12 @@ async def test_a_holder_that_cannot_reach_the_book_waits_and_tries_again() -> No
     holder.release()
     await holder.close()
     assert failures == 0
+
+
+async def test_requests_give_up_when_the_book_stays_unreachable() -> None:
+    async def gone(ask: LeaseAsk) -> LeaseGrant:
+        raise ConnectionError("the gateway actor died with its node")
+
+    holder = LeaseHolder(RateLimits(RateLimit(rate=10, concurrency=2)), gone, unreachable_s=0.6)
+    with pytest.raises(BookUnreachable):
+        await asyncio.wait_for(holder.acquire(), timeout=5)
