@@ -192,6 +192,7 @@ class ChunkRunner:
         """Decide whether this outcome ends the run, and why its later steps are skipped."""
         if outcome.status == "failed":
             state.status, state.error_message = "failed", outcome.error_message
+            state.error_details = outcome.result.error if outcome.result else None
             return "upstream_step_failed"
         if not step.fan_out:
             return None

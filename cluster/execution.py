@@ -38,6 +38,7 @@ class RunState:
     done_steps: dict[int, str] = field(default_factory=dict)
     status: str = "running"
     error_message: str | None = None
+    error_details: dict[str, Any] | None = None  # the failed step's error: each provider's failure
     outcomes: list[StepOutcome] = field(default_factory=list)
 
     @property

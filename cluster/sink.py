@@ -208,6 +208,7 @@ class ResultSink:
                     "run_id": s.run_id,
                     "status": s.status,
                     "error_message": s.error_message,
+                    "error_details": s.error_details,
                     "entity_id": ids.get(s.run_id),
                     "context": s.context,
                 }

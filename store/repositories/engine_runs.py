@@ -135,18 +135,19 @@ def insert_children(*, conn: Connection, rows: Sequence[dict[str, Any]]) -> None
 
 
 def finish_runs(*, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Set each run's final status, error, entity id and context (one staged UPDATE)."""
+    """Set each run's final status, error (message and details), entity id and context (one staged UPDATE)."""
     if not rows:
         return
     update_rows(
         conn=conn,
         table_name="pipeline_runs",
-        columns=["id", "status", "error_message", "entity_id", "context"],
+        columns=["id", "status", "error_message", "error_details", "entity_id", "context"],
         rows=[
             {
                 "id": r["run_id"],
                 "status": r["status"],
                 "error_message": r.get("error_message"),
+                "error_details": r.get("error_details"),
                 "entity_id": r.get("entity_id"),
                 "context": r["context"],
             }

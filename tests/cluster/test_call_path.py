@@ -32,9 +32,9 @@ def test_a_hanging_call_holds_only_its_own_run(
     domains = world.sample_domains(50, seed_offset=77)  # one chunk
     steps = [{"position": 1, "operation_id": "company.enrich.technographics"}]
     ended_early = None
-    with knobs(sandbox, "leadmagic", timeout_rate=0.2, timeout_s=8):
+    with knobs(sandbox, "leadmagic", timeout_rate=0.2, timeout_s=10):
         submission_id = submit(api, tenant, steps, [{"input": {"company_domain": d}} for d in domains])
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine may take a while to start the chunk
         while time.monotonic() < deadline and ended_early is None:
             with engine.connect() as conn:
                 runs = conn.execute(
@@ -48,7 +48,7 @@ def test_a_hanging_call_holds_only_its_own_run(
                     )
                 ).scalar_one()
             done = [r for r in runs if r.status == "succeeded"]
-            if len(done) >= 25 and any(r.status == "running" for r in runs):
+            if len(done) >= 20 and any(r.status == "running" for r in runs):
                 ended_early = (done, events)
             time.sleep(0.2)
     assert ended_early is not None, "no moment where finished runs were written while others still hung"
@@ -107,3 +107,28 @@ async def test_interactive_calls_go_ahead_of_a_rate_limited_batch(
     assert elapsed < 125 / 20 * 1.35, elapsed
     await batch.close()
     await api.close()
+
+
+@pytest.mark.usefixtures("ray_cluster")
+def test_a_failed_run_names_each_providers_failure(
+    api: ApiClient, engine: Engine, world: World, sandbox: SandboxServer
+) -> None:
+    tenant = make_tenant(api)
+    domains = world.sample_domains(3, seed_offset=91)
+    steps = [{"position": 1, "operation_id": "company.enrich.technographics"}]
+    with knobs(sandbox, "leadmagic", error_rate=1.0):
+        submission_id = submit(api, tenant, steps, [{"input": {"company_domain": d}} for d in domains])
+        assert wait_for(engine, submission_id, timeout_s=120) == "failed"
+    with engine.connect() as conn:
+        runs = conn.execute(
+            select(pipeline_runs.c.error_message, pipeline_runs.c.error_details).where(
+                pipeline_runs.c.submission_id == submission_id
+            )
+        ).all()
+    assert len(runs) == 3
+    for message, details in runs:
+        # Every try is named: the first answer and each retry, all 500s.
+        said = "Operation failed: company.enrich.technographics: leadmagic: 500 \N{MULTIPLICATION SIGN}"
+        assert message.startswith(said)
+        assert details["code"] == "providers_failed" and details["message"] in message
+        assert {d["http_status"] for d in details["details"]} == {500}
