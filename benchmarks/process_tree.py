@@ -29,6 +29,7 @@ class Sample:
     rss: int
     pss: int = 0
     by_role: dict[str, int] = field(default_factory=dict)
+    count_by_role: dict[str, int] = field(default_factory=dict)
     processes: int = 0
 
 
@@ -125,6 +126,7 @@ class ProcessTree:
             now.pss += getattr(memory, "pss", 0)
             now.rss += rss
             now.by_role[role] = now.by_role.get(role, 0) + rss
+            now.count_by_role[role] = now.count_by_role.get(role, 0) + 1
             now.processes += 1
         self.samples += 1
         if now.rss > self.peak.rss:
