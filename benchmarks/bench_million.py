@@ -10,6 +10,7 @@ Measured, not asserted (issue 11's goals in brackets): the wall time of `dex enr
 1M] and its entities/s; the bare loop's rate for the same call in the same run, and the ratio; the
 peak RSS summed over the run's processes (dex, every Ray process and worker, the sandbox; PostgreSQL
 excluded) [< 4 GB]; and the batch status read's latency while the batch runs [p95 < 100 ms].
+Ctrl-C stops `dex enrich` (its submission stays resumable) and prints the figures so far.
 """
 
 from __future__ import annotations
