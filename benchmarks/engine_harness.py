@@ -19,7 +19,7 @@ from api.services import blueprints as blueprint_service
 from benchmarks.scratch import scratch_database
 from cluster.launch import launch, warm_workers
 from cluster.runtime import connect, shutdown
-from config import AuthSettings, ClusterSettings, DatabaseSettings, ProviderSettings, Settings
+from config import AuthSettings, ClusterSettings, DatabaseSettings, ProviderSettings, RayLocalMode, Settings
 from providers.sandbox.server import SandboxServer
 from store.engine import build_engine
 from store.repositories import orgs
@@ -46,7 +46,12 @@ def bench_environment(
     cluster: ClusterSettings,
     limits: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Iterator[Bench]:
-    """Start the sandbox (with knobs), a scratch database and a local Ray; yield them with a tenant."""
+    """Start the sandbox (with knobs), a scratch database and a local Ray; yield them with a tenant.
+
+    The Ray is in-process (it ends with the benchmark) unless `cluster` names one at ray_address.
+    """
+    if not cluster.ray_address:
+        cluster = cluster.model_copy(update={"ray_local_mode": RayLocalMode.IN_PROCESS})
     with (
         scratch_database() as url,
         SandboxServer(
