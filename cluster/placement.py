@@ -15,32 +15,29 @@ import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 HEAD_RESOURCE = "node:__internal_head__"  # Ray gives it to the head node only
-_head_by_cluster: dict[str, str] = {}
 
 
 def head_node_id() -> str | None:
     """Return the id of the connected cluster's head node (None if no live node says it is the head)."""
-    cluster = ray.get_runtime_context().gcs_address
-    if cluster not in _head_by_cluster:
-        for node in ray.nodes():
-            if node["Alive"] and HEAD_RESOURCE in node["Resources"]:
-                _head_by_cluster[cluster] = node["NodeID"]
-                break
-        else:
-            return None
-    return _head_by_cluster[cluster]
+    # Looked up each time (one GCS call, once per actor created): a cached id would outlive a
+    # restarted cluster, and a hard affinity to a node that is gone never schedules.
+    for node in ray.nodes():
+        if node["Alive"] and HEAD_RESOURCE in node["Resources"]:
+            return str(node["NodeID"])
+    return None
 
 
 def on_head_node() -> dict[str, Any]:
     """Return `.options(...)` arguments that place an actor on the head node.
 
-    Soft: if the head cannot take it (it is gone, or a cluster without one), Ray places it anywhere
-    rather than never.
+    Hard, not soft: Ray 2.60 ignores a soft node affinity for an actor that asks for no resources
+    (half of such actors landed on the worker node of a two-node cluster), and once the head is
+    gone the cluster is gone too. Without a head node (an odd cluster) Ray places it as it likes.
     """
     head = head_node_id()
     if head is None:
         return {}
-    return {"scheduling_strategy": NodeAffinitySchedulingStrategy(node_id=head, soft=True)}
+    return {"scheduling_strategy": NodeAffinitySchedulingStrategy(node_id=head, soft=False)}
 
 
 def spread_over_nodes() -> dict[str, Any]:
