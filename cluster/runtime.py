@@ -40,7 +40,7 @@ def local_cluster(state_dir: Path) -> LocalCluster:
 def node_env(cluster: ClusterSettings) -> dict[str, str]:
     """Return the RAY_* settings every raylet of a dex-started cluster reads at start-up."""
     workers = str(cluster.max_chunks_in_flight + 4)
-    return {
+    env = {
         # Ray keeps only as many idle workers as CPUs and stops the rest after a second idle; a chunk
         # task needs a tenth of a CPU, so every new batch would start (and import into) fresh workers.
         "RAY_num_workers_soft_limit": workers,
@@ -49,6 +49,16 @@ def node_env(cluster: ClusterSettings) -> dict[str, str]:
         "RAY_worker_maximum_startup_concurrency": workers,
         AUTH_MODE_VAR: _auth_mode(),
     }
+    if cluster.ray_worker_nodes:
+        # A lost node is declared dead after ~3 s rather than ~15 s (read by the GCS), so its
+        # chunks are replayed elsewhere soon; on one machine the extra health checks cost nothing.
+        env |= {"RAY_health_check_period_ms": "1000", "RAY_health_check_failure_threshold": "3"}
+    return env
+
+
+def node_resource(node_name: str) -> str:
+    """Return the custom resource a local node advertises (one unit), naming it: `dex_node_head`, …"""
+    return "dex_node_" + node_name.replace("-", "_")
 
 
 def ensure_local_cluster(cluster: ClusterSettings, state_dir: Path) -> tuple[ClusterRecord, bool]:
@@ -86,16 +96,20 @@ def ensure_local_cluster(cluster: ClusterSettings, state_dir: Path) -> tuple[Clu
         log.info("starting the local Ray cluster (its own processes; `dex cluster stop` ends it)")
         record = managed.start_head(
             num_cpus=cluster.ray_num_cpus,
+            resources={node_resource("head"): 1},
             port=cluster.ray_head_port,
             dashboard_port=dashboard,
             env=node_env(cluster),
         )
         try:
-            start_keeper(record, warm_workers=cluster.max_chunks_in_flight)
+            for number in range(1, cluster.ray_worker_nodes + 1):
+                name = f"worker-{number}"
+                managed.add_worker(name, num_cpus=cluster.ray_num_cpus, resources={node_resource(name): 1})
+            start_keeper(managed.record() or record, warm_workers=cluster.max_chunks_in_flight)
         except Exception:
             managed.stop()
             raise
-        return record, True
+        return managed.record() or record, True
 
 
 def stop_local_cluster(state_dir: Path) -> int:

@@ -245,7 +245,18 @@ class ClusterSettings(BaseSettings):
         le=65535,
         description="GCS port of the persistent local cluster; unset: a free port (never 6379).",
     )
-    ray_num_cpus: int | None = Field(default=None, ge=1, description="CPUs of a local Ray (default: all).")
+    ray_num_cpus: int | None = Field(
+        default=None, ge=1, description="CPUs of a local Ray, of each node if several (default: all)."
+    )
+    ray_worker_nodes: int = Field(
+        default=0,
+        ge=0,
+        le=16,
+        description=(
+            "Worker nodes the persistent local cluster starts beside its head (`ray start --address`, "
+            "each its own raylet and CPUs): several nodes on one machine, to see multi-node behaviour."
+        ),
+    )
     ray_dashboard_port: int = Field(default=8265, ge=1, le=65535, description="Local Ray dashboard port.")
     ray_include_dashboard: bool = Field(default=True, description="Start the dashboard with a local Ray.")
     chunk_size: int = Field(default=200, ge=1, le=10_000, description="Runs per chunk task.")
