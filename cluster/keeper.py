@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 import ray
 
 from cluster.local_nodes import ClusterRecord, LocalClusterError, node_processes
@@ -69,10 +70,10 @@ def start_keeper(record: ClusterRecord, *, warm_workers: int) -> None:
     raise LocalClusterError(f"the cluster's keeper did not start in {READY_TIMEOUT_S:.0f}s (log: {log_path})")
 
 
-def _cmdline(process: object) -> list[str]:
+def _cmdline(process: psutil.Process) -> list[str]:
     try:
-        return list(process.cmdline())  # type: ignore[attr-defined]
-    except Exception:  # gone meanwhile
+        return list(process.cmdline())
+    except psutil.Error:  # gone meanwhile
         return []
 
 
