@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -19,7 +20,7 @@ from api.services import blueprints as blueprint_service
 from benchmarks.scratch import scratch_database
 from cluster.launch import launch, warm_workers
 from cluster.runtime import connect, shutdown
-from config import AuthSettings, ClusterSettings, DatabaseSettings, ProviderSettings, Settings
+from config import AuthSettings, ClusterSettings, DatabaseSettings, ProviderSettings, RayLocalMode, Settings
 from providers.sandbox.server import SandboxServer
 from store.engine import build_engine
 from store.repositories import orgs
@@ -45,8 +46,15 @@ def bench_environment(
     default_knobs: Mapping[str, Any],
     cluster: ClusterSettings,
     limits: Mapping[str, Mapping[str, float]] | None = None,
+    state_dir: Path | None = None,
 ) -> Iterator[Bench]:
-    """Start the sandbox (with knobs), a scratch database and a local Ray; yield them with a tenant."""
+    """Start the sandbox (with knobs), a scratch database and a local Ray; yield them with a tenant.
+
+    The Ray is in-process (it ends with the benchmark), unless `cluster` names one at ray_address or
+    `state_dir` holds the persistent local cluster to join (started if need be; the caller stops it).
+    """
+    if not cluster.ray_address and state_dir is None:
+        cluster = cluster.model_copy(update={"ray_local_mode": RayLocalMode.IN_PROCESS})
     with (
         scratch_database() as url,
         SandboxServer(
@@ -64,13 +72,15 @@ def bench_environment(
             ),
             cluster=cluster,
         )
+        if state_dir is not None:
+            settings.dex_state_dir = state_dir
         engine = build_engine(url, pool_size=2)
         with engine.begin() as conn:
             org = orgs.create_org(conn=conn, name="Bench", slug="bench")
             company = tenancy.create_company(
                 conn=conn, org_id=org["id"], name="Bench", domain=None, external_ref=None
             )
-        connect(settings.cluster)
+        connect(settings.cluster, state_dir=settings.dex_state_dir)
         # A running cluster has its workers up: start them before anything is timed.
         warm_workers(settings)
         try:
@@ -81,9 +91,16 @@ def bench_environment(
 
 
 def run_batch(
-    bench: Bench, steps: Sequence[Mapping[str, Any]], entities: Sequence[Mapping[str, Any]], timeout_s: float
+    bench: Bench,
+    steps: Sequence[Mapping[str, Any]],
+    entities: Sequence[Mapping[str, Any]],
+    timeout_s: float,
+    on_poll: Callable[[uuid.UUID, float], None] | None = None,
 ) -> dict[str, Any]:
-    """Submit a batch and wait for it; return the makespan and the run counts."""
+    """Submit a batch and wait for it; return the makespan and the run counts.
+
+    on_poll sees the submission id and the seconds since submit at every poll (to act mid-batch).
+    """
     with bench.engine.begin() as conn:
         blueprint = blueprint_service.create_blueprint(
             conn=conn,
@@ -115,6 +132,8 @@ def run_batch(
             ).scalar_one()
         if status in ("completed", "failed", "canceled"):
             break
+        if on_poll is not None:
+            on_poll(submission_id, time.monotonic() - started)
         time.sleep(0.2)
     makespan = time.monotonic() - started
     with bench.engine.connect() as conn:

@@ -288,17 +288,17 @@ class Cluster:
     """This process's view of Ray: connect, launch, and relaunch a coordinator that is gone."""
 
     def __init__(self, settings: Settings, console: Console) -> None:
-        import ray
-
+        from cli.cluster import ray_line
         from cluster.runtime import connect
 
         self.settings = settings
         self.console = console
-        # A local Ray started by this process stops with it; one it joined keeps running.
-        self.owns_ray = not ray.is_initialized() and not settings.cluster.ray_address
-        info = connect(settings.cluster)
+        info = connect(settings.cluster, state_dir=settings.dex_state_dir)
+        # Only an in-process Ray (RAY_LOCAL_MODE=in_process) stops with this command; the persistent
+        # local cluster and one at RAY_ADDRESS keep running the submission after it.
+        self.owns_ray = bool(info["stops_with_process"])
         self.relaunches = 0
-        _say(console, f"Ray at {info['address']}; dashboard {info['dashboard_url'] or 'not started'}")
+        _say(console, ray_line(info))
 
     def launch(self, submission_id: uuid.UUID) -> None:
         """Start (or find) the submission's coordinator."""

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cli import admin, bench, blueprints, enrich, status
+from cli import cluster as cluster_cli
 from cli.context import CliError, head_revision, one_line_errors, open_database, settings_or_exit
 from config import Settings
 from migrations.runner import current_revision, downgrade, upgrade
@@ -23,6 +24,7 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 app.add_typer(db_app, name="db")
 app.add_typer(admin.app, name="admin")
 app.add_typer(blueprints.app, name="blueprints")
+app.add_typer(cluster_cli.app, name="cluster")
 app.command("enrich")(enrich.enrich)
 app.command("status")(status.status)
 app.command("bench", context_settings={"allow_extra_args": True})(bench.bench)
@@ -35,13 +37,12 @@ def _serve(settings: Settings, host: str, port: int, *, cluster: bool = True) ->
 
     with open_database(settings, migrate=True) as db:
         if cluster:
+            from cli.cluster import ray_line
             from cluster.launch import resume_unfinished, warm_workers
             from cluster.runtime import connect
 
-            info = connect(settings.cluster)
-            typer.echo(
-                f"Ray cluster at {info['address']}; dashboard {info['dashboard_url'] or 'not started'}"
-            )
+            info = connect(settings.cluster, state_dir=settings.dex_state_dir)
+            typer.echo(ray_line(info))
             resumed = resume_unfinished(settings)
             warm_workers(settings, wait=False)
             if resumed:
@@ -57,7 +58,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default API_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default API_PORT).")] = None,
     cluster: Annotated[
-        bool, typer.Option("--cluster/--no-cluster", help="Connect to Ray (RAY_ADDRESS, else a local one).")
+        bool,
+        typer.Option("--cluster/--no-cluster", help="Connect to Ray (RAY_ADDRESS, else the local cluster)."),
     ] = True,
 ) -> None:
     """Start the API head node: migrate, join (or start) Ray, resume unfinished submissions, serve."""

@@ -154,6 +154,7 @@ def watch(
         TextColumn("{task.fields[info]}", table_column=Column(overflow="fold")),
     )
     last_keep_alive = time.monotonic()
+    polls = 0
     with Progress(*columns, console=console, transient=False, refresh_per_second=4) as bar:
         task = bar.add_task("entities", total=None, count="", info="")
         while True:
@@ -177,7 +178,9 @@ def watch(
             if keep_alive is not None and time.monotonic() - last_keep_alive >= keep_alive_every_s:
                 keep_alive()
                 last_keep_alive = time.monotonic()
-            time.sleep(max(interval_s, took / POLL_DUTY) - took)
+            # Soon at first (a small batch ends within a second or two), then every interval_s.
+            polls += 1
+            time.sleep(max(min(interval_s, 0.1 * 2**polls), took / POLL_DUTY) - took)
 
 
 @dataclass

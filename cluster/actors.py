@@ -18,6 +18,7 @@ from ray.actor import ActorHandle
 
 from cluster.gateway import ProviderGateway, credential_concurrency, local_holder
 from cluster.leases import LeaseAsk, LeaseBook, LeaseGrant
+from cluster.placement import on_head_node
 from cluster.runtime import NAMESPACE
 from config import ProviderSettings
 from providers.base import ProviderResult
@@ -100,12 +101,16 @@ def gateway_handles(
 ) -> dict[str, ActorHandle]:
     """Get or create the detached gateway actor of each provider; return handles by provider name."""
     handles: dict[str, ActorHandle] = {}
+    # On the head node, hard: a gateway lost with a worker node would take its credential's book
+    # (permits, pauses, circuit) with it. Computed once: it asks Ray for the nodes.
+    placement = on_head_node() if providers else {}
     for provider in providers:
         handles[provider] = GatewayActor.options(  # type: ignore[attr-defined]
             name=actor_name(provider, settings),
             namespace=NAMESPACE,
             lifetime="detached",
             get_if_exists=True,
+            **placement,
         ).remote(provider, settings, options or {})
     return handles
 

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from typing import Any
+from typing import Any, cast
 
 import ray
 from ray.actor import ActorHandle
@@ -26,6 +26,7 @@ from cluster.actors import gateway_handles
 from cluster.chunk import ChunkJob, ChunkReport, engine_for, run_chunk
 from cluster.leases import BATCH, INTERACTIVE
 from cluster.metrics import engine_metrics
+from cluster.placement import on_head_node, spread_over_nodes
 from cluster.plan import build_plan
 from cluster.runtime import NAMESPACE
 from cluster.sink import Scope
@@ -234,7 +235,7 @@ class ChunkLauncher:
 
     def launch(self, job: ChunkJob, settings_ref: list[Any], handles: Any, name: str) -> tuple[ray.ObjectRef]:
         """Start the chunk task; return its reference (in a tuple, so Ray passes it on unresolved)."""
-        ref = run_chunk.options(name=name).remote(job, settings_ref[0], handles)
+        ref = run_chunk.options(name=name, **spread_over_nodes()).remote(job, settings_ref[0], handles)
         submission_id = job.scope.submission_id
         with self._lock:
             chunks = self._chunks.setdefault(submission_id, {})
@@ -258,6 +259,25 @@ class ChunkLauncher:
                 kept.pop(ref, None)
         return [((ref,), run_ids) for ref, run_ids in chunks.items() if ref not in done]
 
+    async def start_coordinator(self, submission_id: uuid.UUID, settings: Settings) -> ActorHandle:
+        """Get or create the submission's coordinator and start it (idempotent while it lives).
+
+        Created here rather than by the caller, the coordinator belongs to the launcher's job: it
+        starts on one of the job's idle workers at once, where a `dex enrich` (a new job each time)
+        would wait seconds for a worker process of its own.
+        """
+        handle = BatchCoordinator.options(  # type: ignore[attr-defined]
+            name=coordinator_name(submission_id),
+            namespace=NAMESPACE,
+            lifetime="detached",
+            get_if_exists=True,
+            **on_head_node(),
+        ).remote(submission_id, settings)
+        progress = await asyncio.wait_for(handle.progress.remote(), timeout=60)
+        if progress["state"] == "starting":
+            handle.run.remote()
+        return handle
+
     def forget(self, submission_id: uuid.UUID) -> None:
         """Drop what is remembered of a finished submission's chunks."""
         with self._lock:
@@ -270,7 +290,7 @@ class ChunkLauncher:
         for its workers to start. Returns how many distinct processes answered.
         """
         pids = await asyncio.gather(
-            *(_hold_worker.options(name="warm-up").remote(1.0) for _ in range(workers))
+            *(_hold_worker.options(name="warm-up", **spread_over_nodes()).remote(1.0) for _ in range(workers))
         )
         return len(set(pids))
 
@@ -283,21 +303,17 @@ def _hold_worker(seconds: float) -> int:
 
 
 def chunk_launcher() -> ActorHandle:
-    """Return the cluster's chunk launcher, creating it if needed."""
+    """Return the cluster's chunk launcher, creating it (on the head node) if needed."""
     return ChunkLauncher.options(  # type: ignore[attr-defined]
-        name=LAUNCHER_NAME, namespace=NAMESPACE, lifetime="detached", get_if_exists=True
+        name=LAUNCHER_NAME, namespace=NAMESPACE, lifetime="detached", get_if_exists=True, **on_head_node()
     ).remote()
 
 
 def start_coordinator(submission_id: uuid.UUID, settings: Settings) -> ActorHandle:
-    """Get or create the submission's coordinator and start it (idempotent while it lives)."""
-    handle = BatchCoordinator.options(  # type: ignore[attr-defined]
-        name=coordinator_name(submission_id), namespace=NAMESPACE, lifetime="detached", get_if_exists=True
-    ).remote(submission_id, settings)
-    progress = ray.get(handle.progress.remote(), timeout=60)
-    if progress["state"] == "starting":
-        handle.run.remote()
-    return handle
+    """Get or create the submission's coordinator (through the launcher) and start it."""
+    ref: Any = chunk_launcher().start_coordinator.remote(submission_id, settings)
+    handle: Any = ray.get(ref, timeout=120)
+    return cast(ActorHandle, handle)
 
 
 def find_coordinator(submission_id: uuid.UUID) -> ActorHandle | None:

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def launch(submission_id: uuid.UUID, settings: Settings) -> None:
     """Start the submission's coordinator on the cluster (connecting to Ray first if needed)."""
-    connect(settings.cluster)
+    connect(settings.cluster, state_dir=settings.dex_state_dir)
     start_coordinator(submission_id, settings)
 
 
@@ -27,14 +27,14 @@ def warm_workers(settings: Settings, *, wait: bool = True) -> int | None:
 
     With `wait`, block until they are up and return how many there are; else return at once.
     """
-    connect(settings.cluster)
+    connect(settings.cluster, state_dir=settings.dex_state_dir)
     ref: ray.ObjectRef[int] = chunk_launcher().warm.remote(settings.cluster.max_chunks_in_flight)
     return int(ray.get(ref, timeout=300)) if wait else None
 
 
 def resume_unfinished(settings: Settings) -> list[uuid.UUID]:
     """Start a coordinator for every unfinished submission that has none alive; return their ids."""
-    connect(settings.cluster)
+    connect(settings.cluster, state_dir=settings.dex_state_dir)
     engine = build_engine(resolve_database_url(settings), pool_size=1)
     try:
         with engine.connect() as conn:

@@ -7,6 +7,7 @@ from config.settings import (
     DatabaseSettings,
     Environment,
     ProviderSettings,
+    RayLocalMode,
     Settings,
     load_settings,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "DatabaseSettings",
     "Environment",
     "ProviderSettings",
+    "RayLocalMode",
     "Settings",
     "load_settings",
 ]

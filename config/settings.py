@@ -227,15 +227,47 @@ class ProviderSettings(BaseSettings):
         return default
 
 
+class RayLocalMode(StrEnum):
+    """What a local Ray cluster (no RAY_ADDRESS) is: its own processes, or part of this process."""
+
+    PERSISTENT = "persistent"
+    IN_PROCESS = "in_process"
+
+
 class ClusterSettings(BaseSettings):
     """The Ray cluster: where it is, and how work is cut into chunks."""
 
     model_config = _ENV_CONFIG
 
     ray_address: str | None = Field(
-        default=None, description="Join the Ray cluster at this address; unset starts a local one."
+        default=None, description="Join the Ray cluster at this address; unset uses a local one."
     )
-    ray_num_cpus: int | None = Field(default=None, ge=1, description="CPUs of a local Ray (default: all).")
+    ray_local_mode: RayLocalMode = Field(
+        default=RayLocalMode.PERSISTENT,
+        description=(
+            "persistent: join the local cluster dex started (`dex cluster start`), starting it first if "
+            "need be; it outlives every dex process. in_process: a throwaway cluster that stops with "
+            "the process (tests, benchmarks)."
+        ),
+    )
+    ray_head_port: int | None = Field(
+        default=None,
+        ge=1024,
+        le=65535,
+        description="GCS port of the persistent local cluster; unset: a free port (never 6379).",
+    )
+    ray_num_cpus: int | None = Field(
+        default=None, ge=1, description="CPUs of a local Ray, of each node if several (default: all)."
+    )
+    ray_worker_nodes: int = Field(
+        default=0,
+        ge=0,
+        le=16,
+        description=(
+            "Worker nodes the persistent local cluster starts beside its head (`ray start --address`, "
+            "each its own raylet and CPUs): several nodes on one machine, to see multi-node behaviour."
+        ),
+    )
     ray_dashboard_port: int = Field(default=8265, ge=1, le=65535, description="Local Ray dashboard port.")
     ray_include_dashboard: bool = Field(default=True, description="Start the dashboard with a local Ray.")
     chunk_size: int = Field(default=200, ge=1, le=10_000, description="Runs per chunk task.")
@@ -254,6 +286,14 @@ class ClusterSettings(BaseSettings):
         ge=0,
         description="Submissions of at most this many entities call providers as interactive work.",
     )
+
+    @field_validator("ray_head_port")
+    @classmethod
+    def _not_redis_port(cls, value: int | None) -> int | None:
+        # Ray's own default, and where a Redis server usually listens: never taken for a dex cluster.
+        if value == 6379:
+            raise ValueError("6379 is Redis's port (and Ray's default): choose another RAY_HEAD_PORT")
+        return value
 
 
 class Settings(BaseSettings):

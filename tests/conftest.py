@@ -58,8 +58,13 @@ def settings(scratch_database: str, sandbox: SandboxServer) -> Settings:
         auth=AuthSettings(**{k: SecretStr(v) for k, v in TEST_SECRETS.items()}),
         api=ApiSettings(max_request_bytes=256 * 1024),
         providers=ProviderSettings.for_sandbox(sandbox.url, sandbox.api_key),
+        # A throwaway Ray inside the test process: it ends with the session, whatever happens.
         cluster=ClusterSettings(
-            ray_num_cpus=2, ray_include_dashboard=False, chunk_size=50, max_chunks_in_flight=4
+            ray_local_mode="in_process",
+            ray_num_cpus=2,
+            ray_include_dashboard=False,
+            chunk_size=50,
+            max_chunks_in_flight=4,
         ),
     )
 

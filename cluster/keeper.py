@@ -1,0 +1,114 @@
+"""The keeper: a small driver that lives as long as the persistent local cluster and owns its long-lived work.
+
+Ray ties every worker process to the job (driver) it started for, and once that driver exits it
+stops the job's workers as soon as they fall idle. Were the chunk launcher created by `dex serve` or
+`dex enrich`, then after that command ended every chunk would start, and import the engine into, a
+fresh worker (seconds each), and so would every new coordinator. Created by the keeper instead, the
+launcher, the coordinators it starts and their chunk workers belong to a job that ends only with the
+cluster: workers stay warm across commands, and a coordinator starts on an idle one at once.
+
+Started by `cluster.runtime.ensure_local_cluster` as `python -m cluster.keeper`, in its own session.
+Its log sits in the head node's Ray temp folder, so the cluster's stop finds (and stops) it too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import ray
+
+from cluster.local_nodes import ClusterRecord, LocalClusterError, node_processes
+
+READY = "keeper ready"
+LOG_NAME = "dex-keeper.log"
+MODULE = "cluster.keeper"
+READY_TIMEOUT_S = 120.0
+
+log = logging.getLogger(__name__)
+
+
+def keeper_running(record: ClusterRecord) -> bool:
+    """Return whether the cluster's keeper process is alive."""
+    head = next(node for node in record.nodes if node.head)
+    return any(MODULE in " ".join(_cmdline(p)) for p in node_processes(head.temp_dir, descendants=False))
+
+
+def start_keeper(record: ClusterRecord, *, warm_workers: int) -> None:
+    """Start the keeper of a running cluster and wait until it owns the chunk launcher."""
+    head = next(node for node in record.nodes if node.head)
+    log_path = Path(head.temp_dir) / LOG_NAME
+    log_path.unlink(missing_ok=True)
+    command = [sys.executable, "-m", MODULE, "--address", record.address, "--log", str(log_path)]
+    command += ["--warm", str(warm_workers)]
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"} | record.env
+    # Its own session, as the nodes: a Ctrl-C meant for the command that started it must not reach it.
+    subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        text = log_path.read_text(errors="replace") if log_path.exists() else ""
+        if READY in text:
+            return
+        if "Traceback" in text or "could not take its place" in text:
+            raise LocalClusterError(f"the cluster's keeper failed to start (log: {log_path})")
+        time.sleep(0.1)
+    raise LocalClusterError(f"the cluster's keeper did not start in {READY_TIMEOUT_S:.0f}s (log: {log_path})")
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return list(process.cmdline())
+    except psutil.Error:  # gone meanwhile
+        return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Join the cluster, create the chunk launcher, warm its workers, then wait for SIGTERM."""
+    from cluster.coordinator import chunk_launcher
+    from cluster.runtime import join
+
+    parser = argparse.ArgumentParser(prog=f"python -m {MODULE}", description=__doc__)
+    parser.add_argument("--address", required=True, help="GCS address of the cluster")
+    parser.add_argument("--log", required=True, type=Path, help="log file (in the head's temp folder)")
+    parser.add_argument("--warm", type=int, default=0, help="worker processes to start for chunks")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        filename=args.log, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        join(args.address)
+        launcher = chunk_launcher()
+        ray.get(launcher.running.remote(None), timeout=READY_TIMEOUT_S)
+        log.info("%s: the chunk launcher belongs to this job (pid %d)", READY, os.getpid())
+        if args.warm:
+            warmed = ray.get(launcher.warm.remote(args.warm), timeout=300)
+            log.info("%d chunk workers warm", warmed)
+    except Exception:
+        log.exception("the keeper could not take its place")
+        return 1
+    stop.wait()
+    log.info("stopping")
+    ray.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
