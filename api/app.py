@@ -23,6 +23,7 @@ from api.routers import (
     users,
 )
 from api.routers.super_admin import router as super_admin_router
+from cluster.launch import BackgroundLauncher
 from config import Settings
 from store.engine import build_engine, resolve_database_url
 
@@ -37,9 +38,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             echo=settings.database.database_echo,
         )
 
+    # Submissions are answered before their coordinators start: this thread starts them.
+    launcher = BackgroundLauncher(settings)
+
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        launcher.start()
         yield
+        launcher.stop()
         # The API's callers hold HTTP connections, and in a cluster permits of the gateways' books.
         for name in ("gateways", "cluster_gateways"):
             caller = getattr(application.state, name, None)
@@ -57,6 +63,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.launcher = launcher
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit,

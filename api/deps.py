@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from api.auth.context import AuthContext, SuperAdminContext, bearer_token, resolve_super_admin, resolve_tenant
 from cluster.caller import ClusterGatewayCaller
 from cluster.gateway import GatewayPool
+from cluster.launch import BackgroundLauncher
 from config import Settings
 from operations.runtime import ProviderCaller
 
@@ -28,8 +29,14 @@ def _engine(request: Request) -> Engine:
     return engine
 
 
+def _launcher(request: Request) -> BackgroundLauncher:
+    launcher: BackgroundLauncher = request.app.state.launcher
+    return launcher
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DbEngine = Annotated[Engine, Depends(_engine)]
+Launcher = Annotated[BackgroundLauncher, Depends(_launcher)]
 BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
 
 

@@ -46,7 +46,7 @@ _CHILD_KEYS = text(
     WHERE submission_id = :s AND parent_pipeline_run_id IS NOT NULL
     """
 )
-# Keyset pages over the partial index ix_pipeline_runs_submission_roots (submission_id, entity_index).
+# Keyset pages over the partial index ux_pipeline_runs_submission_roots (submission_id, entity_index).
 _ROOT_PAGE = text(
     """
     SELECT id, entity_index, entity_type, status, error_message, context FROM pipeline_runs

@@ -39,8 +39,7 @@ def status(
         row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
         if row is None:
             raise NotFoundError(f"submission {submission_id} not found")
-        counts = batch_status.count_runs_by_status(conn=conn, submission_id=submission_id)
-        shape = batch_status.tree_shape(conn=conn, submission_id=submission_id)
+        counts, shape = batch_status.tally_runs(conn=conn, submission_id=submission_id)
         cost = batch_status.cost_so_far(conn=conn, submission_id=submission_id, org_id=row.org_id)
         end = row.finished_at or datetime.now(UTC)
         snapshot = row.blueprint_snapshot or {}

@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -303,10 +304,12 @@ pipeline_runs = Table(
     UniqueConstraint("org_id", "id", name="uq_pipeline_runs_org_id_id"),
     Index("ix_pipeline_runs_org_id", "org_id"),
     Index("ix_pipeline_runs_submission_status", "submission_id", "status"),
+    # A root's entity_index is its place in the submitted list: unique, and the key root pages seek by.
     Index(
-        "ix_pipeline_runs_submission_roots",
+        "ux_pipeline_runs_submission_roots",
         "submission_id",
         "entity_index",
+        unique=True,
         postgresql_where=text("parent_pipeline_run_id IS NULL"),
     ),
     Index("ix_pipeline_runs_parent", "parent_pipeline_run_id"),
@@ -408,6 +411,37 @@ operation_attempts = Table(
     PrimaryKeyConstraint("run_id", "attempt_index"),
     CheckConstraint(_in("status", OPERATION_STATUSES), name="status"),
     Index("ix_operation_attempts_org_provider", "org_id", "provider", "created_at"),
+)
+
+
+# Counters of a submission's run tree and cost, kept by PostgreSQL itself: statement-level triggers on
+# pipeline_runs and operation_runs (migration 0006) append each statement's net change, and the batch
+# status sums them instead of counting a million runs. Appending (never updating one row per
+# submission) keeps concurrent chunk transactions from queuing on a hot row; now and then a writer folds
+# a submission's rows into one per key. A run whose status did not change adds nothing, so replays
+# do not count twice.
+submission_run_tallies = Table(
+    "submission_run_tallies",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("submission_id", UUID(as_uuid=True), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("depth", Integer, nullable=False),
+    # Net change in the number of runs, and of root runs, with this status at this depth.
+    Column("runs", BigInteger, nullable=False),
+    Column("roots", BigInteger, nullable=False),
+    Index("ix_submission_run_tallies_submission", "submission_id"),
+)
+
+submission_cost_tallies = Table(
+    "submission_cost_tallies",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("submission_id", UUID(as_uuid=True), nullable=False),
+    # The operation runs' org: the status sums only its own org's costs, as a count over them did.
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    Column("cost_usd", Numeric(18, 6), nullable=False),
+    Index("ix_submission_cost_tallies_submission", "submission_id", "org_id"),
 )
 
 

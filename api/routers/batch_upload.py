@@ -11,7 +11,6 @@ needs) and writes nothing; pass 2 writes the submission and COPYs its runs in on
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,16 +23,13 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from api.auth.flexible import TenantOrSuperAdmin
-from api.deps import DbEngine, SettingsDep
+from api.deps import DbEngine, Launcher, SettingsDep
 from api.errors import ApiError
 from api.schemas.batch_upload import BatchUploaded, UploadFields
 from api.schemas.common import Envelope, envelope
 from api.services.batch_upload import file_format, submit_file
 from api.services.multipart import Upload, receive_upload
-from cluster.launch import launch
 from config import Settings
-
-log = logging.getLogger(__name__)
 
 PATH = "/api/v1/batch/submit"
 DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
@@ -124,7 +120,7 @@ def _max_upload_bytes(settings: Settings) -> int:
 
 @router.post(PATH, response_model=Envelope[BatchUploaded], include_in_schema=False)
 async def submit_upload(
-    request: Request, caller: TenantOrSuperAdmin, engine: DbEngine, settings: SettingsDep
+    request: Request, caller: TenantOrSuperAdmin, engine: DbEngine, settings: SettingsDep, launcher: Launcher
 ) -> dict[str, Any]:
     """Submit the entities of an uploaded CSV or Parquet file; every bad row is reported before any write."""
     with tempfile.TemporaryDirectory(prefix="dex-upload-") as directory:
@@ -147,10 +143,6 @@ async def submit_upload(
             company_id=company_id,
             user_id=user_id,
         )
-    try:
-        await run_in_threadpool(launch, submitted["submission_id"], settings)
-    except Exception:
-        # The batch is durable; a head restart resumes it. Say so rather than fail the request.
-        log.exception("could not start the coordinator of %s", submitted["submission_id"])
-        submitted["status"] = "received"
+    # The batch is durable now; its coordinator starts in the background (retried until it does).
+    launcher.submit(submitted["submission_id"])
     return envelope(submitted)

@@ -44,10 +44,13 @@ def read_status(
     submission = batch_status.get_submission(conn=conn, submission_id=submission_id, org_id=org_id)
     if pinned_company is not None and submission["company_id"] != pinned_company:
         raise forbidden("Forbidden company access")
-    counts = batch_status.count_runs_by_status(conn=conn, submission_id=submission_id)
-    shape = batch_status.tree_shape(conn=conn, submission_id=submission_id)
+    counts, shape = batch_status.tally_runs(conn=conn, submission_id=submission_id)
     roots = batch_status.list_root_runs(
-        conn=conn, submission_id=submission_id, limit=per_page + 1, offset=(page - 1) * per_page
+        conn=conn,
+        submission_id=submission_id,
+        limit=per_page + 1,
+        offset=(page - 1) * per_page,
+        roots=shape["roots"],
     )
     has_more, roots = len(roots) > per_page, roots[:per_page]
     descendants = batch_status.list_descendants(

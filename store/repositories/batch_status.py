@@ -1,8 +1,9 @@
-"""Reads of a submission's run tree for the batch status: counters, cost, and one page of the tree.
+"""Reads of a submission's run tree for the batch status: its tallies, its cost, and one page of the tree.
 
 Every query here filters runs by submission_id alone once the submission has been found in the
 caller's org: the composite foreign key (org_id, submission_id) guarantees a run of that submission
-belongs to the same org, and leaving org_id out lets the counters be answered from the index alone.
+belongs to the same org. Nothing here counts runs: the counters are sums of the submission's
+tallies, and a page of roots is a seek into their index, so a read costs the same at a million runs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from sqlalchemy.dialects.postgresql import UUID as PgUUID
 
 from store.errors import NotFoundError
 from store.repositories._rows import as_dict, as_dicts
-from store.tables import RUN_STATUSES, operation_runs, pipeline_runs, step_results, submissions
+from store.tables import (
+    RUN_STATUSES,
+    step_results,
+    submission_cost_tallies,
+    submission_run_tallies,
+    submissions,
+)
 
 _UUIDS = ARRAY(PgUUID(as_uuid=True))
 _RUN_COLUMNS = """
@@ -59,59 +66,75 @@ def get_submission(*, conn: Connection, submission_id: UUID, org_id: UUID) -> di
     return row
 
 
-def count_runs_by_status(*, conn: Connection, submission_id: UUID) -> dict[str, int]:
-    """Return the run count per status over the whole tree (index ix_pipeline_runs_submission_status)."""
+def tally_runs(*, conn: Connection, submission_id: UUID) -> tuple[dict[str, int], dict[str, int]]:
+    """Return the run count per status over the whole tree, and its shape (roots, deepest depth).
+
+    Sums the submission's tallies (kept by triggers, see store/tables.py): a few dozen rows however
+    many runs there are.
+    """
     counts = dict.fromkeys(RUN_STATUSES, 0)
-    for status, count in conn.execute(count_runs_query(submission_id)):
-        counts[status] = count
-    return counts
+    roots = depth_max = 0
+    for status, depth, runs, root_runs in conn.execute(tally_runs_query(submission_id)):
+        counts[status] += int(runs)
+        roots += int(root_runs)
+        if runs > 0:
+            depth_max = max(depth_max, depth)
+    return counts, {"roots": roots, "depth_max": depth_max}
 
 
-def count_runs_query(submission_id: UUID) -> Any:
-    """Return the counting query (exposed so its plan can be checked)."""
+def tally_runs_query(submission_id: UUID) -> Any:
+    """Return the query summing a submission's run tallies (exposed so its plan can be checked)."""
+    tallies = submission_run_tallies
     return (
-        select(pipeline_runs.c.status, func.count())
-        .where(pipeline_runs.c.submission_id == submission_id)
-        .group_by(pipeline_runs.c.status)
+        select(tallies.c.status, tallies.c.depth, func.sum(tallies.c.runs), func.sum(tallies.c.roots))
+        .where(tallies.c.submission_id == submission_id)
+        .group_by(tallies.c.status, tallies.c.depth)
     )
 
 
-def tree_shape(*, conn: Connection, submission_id: UUID) -> dict[str, int]:
-    """Return the number of root runs and the deepest depth of the tree."""
-    roots = conn.execute(
-        select(func.count()).where(
-            pipeline_runs.c.submission_id == submission_id, pipeline_runs.c.parent_pipeline_run_id.is_(None)
-        )
-    ).scalar_one()
-    depth_max = conn.execute(
-        select(func.coalesce(func.max(pipeline_runs.c.depth), 0)).where(
-            pipeline_runs.c.submission_id == submission_id
-        )
-    ).scalar_one()
-    return {"roots": int(roots), "depth_max": int(depth_max)}
-
-
 def cost_so_far(*, conn: Connection, submission_id: UUID, org_id: UUID) -> float:
-    """Return the summed cost of the submission's operation runs (index ix_operation_runs_submission)."""
+    """Return the summed cost of the submission's operation runs (from their tallies)."""
+    tallies = submission_cost_tallies
     total = conn.execute(
-        select(func.coalesce(func.sum(operation_runs.c.cost_usd), 0)).where(
-            operation_runs.c.submission_id == submission_id, operation_runs.c.org_id == org_id
+        select(func.coalesce(func.sum(tallies.c.cost_usd), 0)).where(
+            tallies.c.submission_id == submission_id, tallies.c.org_id == org_id
         )
     ).scalar_one()
     return float(total)
 
 
-def list_root_runs(*, conn: Connection, submission_id: UUID, limit: int, offset: int) -> list[dict[str, Any]]:
-    """Return a page of root runs by entity_index (index ix_pipeline_runs_submission_roots)."""
+_ROOT_BOUNDS = text(
+    """
+    SELECT min(entity_index), max(entity_index) FROM pipeline_runs
+    WHERE submission_id = :submission_id AND parent_pipeline_run_id IS NULL
+    """
+)
+
+
+def list_root_runs(
+    *, conn: Connection, submission_id: UUID, limit: int, offset: int, roots: int
+) -> list[dict[str, Any]]:
+    """Return a page of root runs by entity_index (index ux_pipeline_runs_submission_roots).
+
+    `roots` is how many roots the submission has. When their indexes fill a range exactly (as every
+    writer numbers them), the offset-th root is the range's start + offset, and the page is a seek
+    into the index rather than a walk past `offset` roots.
+    """
+    low, high = conn.execute(_ROOT_BOUNDS, {"submission_id": submission_id}).one()
+    params = {"submission_id": submission_id, "limit": limit}
+    if low is not None and high - low + 1 == roots:
+        # Root indexes are unique per submission, so a range as wide as the count holds every index.
+        seek, params["first"] = "AND r.entity_index >= :first", low + offset
+    else:
+        seek, params["offset"] = "", offset
     query = text(
         f"""
         SELECT {_RUN_COLUMNS} FROM pipeline_runs r
-        WHERE r.submission_id = :submission_id AND r.parent_pipeline_run_id IS NULL
-        ORDER BY r.entity_index, r.id
-        LIMIT :limit OFFSET :offset
+        WHERE r.submission_id = :submission_id AND r.parent_pipeline_run_id IS NULL {seek}
+        ORDER BY r.entity_index
+        LIMIT :limit {"OFFSET :offset" if not seek else ""}
         """
     )
-    params = {"submission_id": submission_id, "limit": limit, "offset": offset}
     return as_dicts(conn.execute(query, params))
 
 

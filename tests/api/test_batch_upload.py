@@ -23,6 +23,7 @@ from api.routers import batch_upload
 from api.routers import export as export_router
 from api.services import batch_upload as upload_service
 from api.services import multipart
+from cluster.launch import BackgroundLauncher
 from config import Settings
 from providers.sandbox.world import World
 from store.tables import company_entities, pipeline_runs, submissions
@@ -56,21 +57,30 @@ def local(settings: Settings, engine: Engine) -> Iterator[TestClient]:
 
 @dataclass
 class Launches:
-    """The submissions handed to the cluster (a stand-in for cluster.launch.launch)."""
+    """The launches the app's background launcher makes (a stand-in for cluster.launch.launch)."""
 
+    launcher: BackgroundLauncher
     ids: list[UUID] = field(default_factory=list)
-    fail: bool = False
+    failures: int = 0
 
     def __call__(self, submission_id: UUID, settings: Settings) -> None:
         self.ids.append(submission_id)
-        if self.fail:
+        if self.failures > 0:
+            self.failures -= 1
             raise RuntimeError("no cluster here")
+
+    def launched(self) -> list[UUID]:
+        """Return every launch tried, once the launcher has nothing left to do."""
+        assert self.launcher.wait_idle(10)
+        return self.ids
 
 
 @pytest.fixture
-def launches(monkeypatch: pytest.MonkeyPatch) -> Launches:
-    recorder = Launches()
-    monkeypatch.setattr(batch_upload, "launch", recorder)
+def launches(local: TestClient, monkeypatch: pytest.MonkeyPatch) -> Launches:
+    launcher: BackgroundLauncher = local.app.state.launcher  # type: ignore[attr-defined]
+    recorder = Launches(launcher)
+    monkeypatch.setattr(launcher, "launch_fn", recorder)
+    monkeypatch.setattr(launcher, "first_retry_s", 0.05)
     return recorder
 
 
@@ -163,7 +173,7 @@ def test_a_csv_is_mapped_by_its_headers_and_submitted(
         row = conn.execute(select(submissions).where(submissions.c.id == UUID(data["submission_id"]))).one()
     assert row.source == "crm-sync" and row.metadata == {"campaign": "q3"}
     assert row.company_id == setup.tenant.company_ids[0] and row.input_payload == {"entity_count": 2}
-    assert launches.ids == [UUID(data["submission_id"])]
+    assert launches.launched() == [UUID(data["submission_id"])]
 
 
 def test_a_parquet_file_with_an_explicit_map(
@@ -209,7 +219,7 @@ def test_bad_rows_are_all_reported_by_line_and_nothing_is_written(
     assert "not a valid company website" in body["details"][0]["message"]
     assert body["details"][1]["message"].startswith("empty row")
     assert body["details"][2]["field"] == "line 5"
-    assert _written(engine, setup.tenant) == (0, 0) and launches.ids == []
+    assert _written(engine, setup.tenant) == (0, 0) and launches.launched() == []
 
 
 def test_parquet_rows_are_numbered_from_one(local: TestClient, setup: Setup, launches: Launches) -> None:
@@ -372,14 +382,15 @@ def test_the_super_admin_names_org_and_company(
     assert [r.company_id for r in runs] == [setup.tenant.company_ids[1]]
 
 
-def test_a_launch_failure_still_answers_with_the_durable_batch(
+def test_a_launch_failure_is_retried_after_the_answer(
     local: TestClient, engine: Engine, setup: Setup, launches: Launches
 ) -> None:
-    launches.fail = True
+    launches.failures = 2
     response = _submit(local, setup, b"Website\nacme.com\n")
     assert response.status_code == 200
     data = response.json()["data"]
-    assert data["status"] == "received" and len(_runs(engine, data["submission_id"])) == 1
+    assert data["status"] == "queued" and len(_runs(engine, data["submission_id"])) == 1
+    assert launches.launched() == [UUID(data["submission_id"])] * 3
 
 
 def test_an_upload_over_the_limit_is_a_413_and_writes_nothing(
@@ -388,7 +399,7 @@ def test_an_upload_over_the_limit_is_a_413_and_writes_nothing(
     monkeypatch.setattr(batch_upload, "_max_upload_bytes", lambda settings: 2_000)
     response = _submit(local, setup, b"Website\n" + b"acme.com\n" * 300)
     assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
-    assert _written(engine, setup.tenant) == (0, 0) and launches.ids == []
+    assert _written(engine, setup.tenant) == (0, 0) and launches.launched() == []
 
 
 def test_json_bodies_still_reach_the_json_route(local: TestClient, setup: Setup, launches: Launches) -> None:
