@@ -313,6 +313,14 @@ pipeline_runs = Table(
         postgresql_where=text("parent_pipeline_run_id IS NULL"),
     ),
     Index("ix_pipeline_runs_parent", "parent_pipeline_run_id"),
+    # The coordinator's pages of unfinished runs, shallowest first, without a scan of finished ones.
+    Index(
+        "ix_pipeline_runs_submission_pending",
+        "submission_id",
+        "depth",
+        "id",
+        postgresql_where=text("status IN ('queued', 'running')"),
+    ),
 )
 
 step_results = Table(

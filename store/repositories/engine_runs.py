@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, func, select, text, tuple_, update
 
 from store.bulk import insert_new_rows, update_rows, upsert_rows
 from store.tables import operation_runs, pipeline_runs, step_results, submissions
@@ -172,10 +172,8 @@ def pending_runs(
         pipeline_runs.c.status.in_(("queued", "running")),
     )
     if after is not None:
-        query = query.where(
-            (pipeline_runs.c.depth > after[0])
-            | ((pipeline_runs.c.depth == after[0]) & (pipeline_runs.c.id > after[1]))
-        )
+        # A row comparison, which the partial (submission, depth, id) index answers by a seek.
+        query = query.where(tuple_(pipeline_runs.c.depth, pipeline_runs.c.id) > tuple_(after[0], after[1]))
     rows = conn.execute(query.order_by(pipeline_runs.c.depth, pipeline_runs.c.id).limit(limit)).all()
     return [(r.id, r.depth) for r in rows]
 
