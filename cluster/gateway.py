@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tenacity import (
@@ -32,7 +31,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from cluster.leases import BookUnreachable, LeaseAsk, LeaseBook, LeaseGrant, LeaseHolder
+from cluster.leases import BookUnreachable, Counters, LeaseAsk, LeaseBook, LeaseGrant, LeaseHolder
 from cluster.metrics import engine_metrics
 from config import ProviderSettings
 from providers.base import (
@@ -79,36 +78,15 @@ def local_holder(book: LeaseBook, name: str = "local") -> LeaseHolder:
 
 
 @dataclass
-class GatewayStats:
+class GatewayStats(Counters):
     """This process's counters of one gateway (the book adds up every process's)."""
 
-    calls: int = 0
-    attempts: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
     waiting: int = 0
-    latency_ms_total: float = 0.0
-    latency_ms_max: float = 0.0
-    cost_usd: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """Return the counters as JSON-ready data."""
-        return {
-            "calls": self.calls,
-            "attempts": self.attempts,
-            "retries": self.retries,
-            "rate_limited": self.rate_limited,
-            "outcomes": dict(self.outcomes),
-            "errors": dict(self.errors),
-            "in_flight": self.in_flight,
-            "waiting": self.waiting,
-            "latency_ms_avg": round(self.latency_ms_total / self.attempts, 1) if self.attempts else None,
-            "latency_ms_max": round(self.latency_ms_max, 1),
-            "cost_usd": round(self.cost_usd, 6),
-        }
+        return {**super().as_dict(), "in_flight": self.in_flight, "waiting": self.waiting}
 
 
 def _failed(provider: str, action: str, error: ErrorClass, message: str) -> ProviderResult:
@@ -222,11 +200,8 @@ class ProviderGateway:
         return results
 
     def _count_outcome(self, result: ProviderResult) -> None:
-        self.stats.outcomes[str(result.outcome)] += 1
-        self.stats.cost_usd += result.cost_usd
-        report = self.holder.report
-        report.outcomes[str(result.outcome)] += 1
-        report.cost_usd += result.cost_usd
+        for counters in (self.stats, self.holder.report):
+            counters.record(str(result.outcome), result.cost_usd)
         self.holder.reported()
 
     def _count_retry(self) -> None:
@@ -324,23 +299,14 @@ class ProviderGateway:
         return result
 
     def _record(self, result: ProviderResult, lane: str) -> None:
-        stats = self.stats
         report = self.holder.report
-        stats.attempts += 1
-        report.attempts += 1
+        error = str(result.error_class) if result.error_class is not None else None
+        for counters in (self.stats, report):
+            counters.attempted(result.duration_ms, error)
         engine_metrics().provider_attempt(
             self.name, str(result.outcome), result.duration_ms, result.error_class is ErrorClass.RATE_LIMITED
         )
-        if result.duration_ms is not None:
-            stats.latency_ms_total += result.duration_ms
-            stats.latency_ms_max = max(stats.latency_ms_max, result.duration_ms)
-            report.latency_ms_total += result.duration_ms
-            report.latency_ms_max = max(report.latency_ms_max, result.duration_ms)
-        if result.error_class is not None:
-            stats.errors[str(result.error_class)] += 1
-            report.errors[str(result.error_class)] += 1
         if result.error_class is ErrorClass.RATE_LIMITED:
-            stats.rate_limited += 1
             report.pauses[lane] = max(report.pauses.get(lane, 0.0), result.retry_after_s or 1.0)
         if result.error_class is ErrorClass.NO_CREDITS:
             self.holder.mark_exhausted()

@@ -41,21 +41,78 @@ def paced(limit: RateLimit) -> bool:
 
 
 @dataclass
-class Report:
-    """What a holder's requests did since its last lease call."""
+class Counters:
+    """A gateway's counters: calls, attempts, retries, outcomes, errors, latency and cost."""
 
     calls: int = 0
     attempts: int = 0
     retries: int = 0
+    rate_limited: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     latency_ms_total: float = 0.0
     latency_ms_max: float = 0.0
     cost_usd: float = 0.0
+
+    def add(self, other: Counters) -> None:
+        """Add another set of counters to these."""
+        self.calls += other.calls
+        self.attempts += other.attempts
+        self.retries += other.retries
+        self.rate_limited += other.rate_limited
+        self.outcomes.update(other.outcomes)
+        self.errors.update(other.errors)
+        self.latency_ms_total += other.latency_ms_total
+        self.latency_ms_max = max(self.latency_ms_max, other.latency_ms_max)
+        self.cost_usd += other.cost_usd
+
+    def record(self, outcome: str, cost_usd: float) -> None:
+        """Count a call's final outcome and what it cost."""
+        self.outcomes[outcome] += 1
+        self.cost_usd += cost_usd
+
+    def attempted(self, latency_ms: float | None, error: str | None) -> None:
+        """Count one attempt: its latency and its error class, if any."""
+        self.attempts += 1
+        if latency_ms is not None:
+            self.latency_ms_total += latency_ms
+            self.latency_ms_max = max(self.latency_ms_max, latency_ms)
+        if error is not None:
+            self.errors[error] += 1
+            self.rate_limited += error == "rate_limited"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the counters as JSON-ready data."""
+        return {
+            "calls": self.calls,
+            "attempts": self.attempts,
+            "retries": self.retries,
+            "rate_limited": self.rate_limited,
+            "outcomes": dict(self.outcomes),
+            "errors": dict(self.errors),
+            "latency_ms_avg": round(self.latency_ms_total / self.attempts, 1) if self.attempts else None,
+            "latency_ms_max": round(self.latency_ms_max, 1),
+            "cost_usd": round(self.cost_usd, 6),
+        }
+
+
+@dataclass
+class Report(Counters):
+    """What a holder's requests did since its last lease call."""
+
     health_failures: int = 0  # provider-health failures since the last other outcome…
     healthy: bool = False  # …and whether any other outcome came first (it resets the streak)
     pauses: dict[str, float] = field(default_factory=dict)  # lane -> Retry-After seconds (429s)
     no_credits: bool = False  # the provider said this credential has no credits left
+
+    def merge(self, earlier: Report) -> None:
+        """Fold in an earlier report that could not be sent."""
+        self.add(earlier)
+        self.health_failures += earlier.health_failures
+        self.healthy = self.healthy or earlier.healthy
+        self.no_credits = self.no_credits or earlier.no_credits
+        for key, seconds in earlier.pauses.items():
+            self.pauses[key] = max(self.pauses.get(key, 0.0), seconds)
 
     def __bool__(self) -> bool:
         return bool(self.calls or self.attempts or self.pauses or self.no_credits)
@@ -114,18 +171,9 @@ class _Holder:
 
 
 @dataclass
-class BookTotals:
+class BookTotals(Counters):
     """What every holder reported, added up: the gateway's counters."""
 
-    calls: int = 0
-    attempts: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
-    latency_ms_total: float = 0.0
-    latency_ms_max: float = 0.0
-    cost_usd: float = 0.0
     circuit_opened: int = 0
 
 
@@ -290,16 +338,7 @@ class LeaseBook:
     # -- reports ----------------------------------------------------------------------------------
 
     def _apply(self, report: Report, now: float) -> None:
-        totals = self.totals
-        totals.calls += report.calls
-        totals.attempts += report.attempts
-        totals.retries += report.retries
-        totals.outcomes.update(report.outcomes)
-        totals.errors.update(report.errors)
-        totals.rate_limited += report.errors.get("rate_limited", 0)
-        totals.latency_ms_total += report.latency_ms_total
-        totals.latency_ms_max = max(totals.latency_ms_max, report.latency_ms_max)
-        totals.cost_usd += report.cost_usd
+        self.totals.add(report)
         for key, retry_after in report.pauses.items():
             # Slow every holder of this endpoint's limit, not just the one that was told.
             lane = self._lane(key)
@@ -312,7 +351,7 @@ class LeaseBook:
         if self._failures >= self.circuit_threshold:
             self._circuit_until = now + self.circuit_cooldown_s
             self._failures = 0
-            totals.circuit_opened += 1
+            self.totals.circuit_opened += 1
 
     def health(self) -> dict[str, Any]:
         """Return the book's limits, lanes, holders, circuit and counters."""
@@ -335,18 +374,8 @@ class LeaseBook:
             "holders": len(self._holders),
             "permits_held": sum(h.held for h in self._holders.values()),
             "interactive_reserve": self._interactive_active(now),
-            "calls": totals.calls,
-            "attempts": totals.attempts,
-            "retries": totals.retries,
-            "rate_limited": totals.rate_limited,
-            "outcomes": dict(totals.outcomes),
-            "errors": dict(totals.errors),
+            **totals.as_dict(),
             "circuit_opened": totals.circuit_opened,
-            "latency_ms_avg": round(totals.latency_ms_total / totals.attempts, 1)
-            if totals.attempts
-            else None,
-            "latency_ms_max": round(totals.latency_ms_max, 1),
-            "cost_usd": round(totals.cost_usd, 6),
         }
 
 
@@ -542,7 +571,7 @@ class LeaseHolder:
         try:
             grant = await self._lease(ask)
         except Exception as exc:
-            self._merge_back(report)
+            self.report.merge(report)
             self._unreachable(now, exc)
             await asyncio.sleep(0.5)  # the book is unreachable (its actor restarting): ask again soon
             return
@@ -566,23 +595,6 @@ class LeaseHolder:
         for waiter in waiting:
             if not waiter.done():
                 waiter.set_exception(error)
-
-    def _merge_back(self, report: Report) -> None:
-        """Keep an unsent report for the next call."""
-        mine = self.report
-        mine.calls += report.calls
-        mine.attempts += report.attempts
-        mine.retries += report.retries
-        mine.outcomes.update(report.outcomes)
-        mine.errors.update(report.errors)
-        mine.latency_ms_total += report.latency_ms_total
-        mine.latency_ms_max = max(mine.latency_ms_max, report.latency_ms_max)
-        mine.cost_usd += report.cost_usd
-        mine.health_failures += report.health_failures
-        mine.healthy = mine.healthy or report.healthy
-        mine.no_credits = mine.no_credits or report.no_credits
-        for key, seconds in report.pauses.items():
-            mine.pauses[key] = max(mine.pauses.get(key, 0.0), seconds)
 
     def _apply(self, grant: LeaseGrant, asked: int) -> None:
         now = self._last_call

@@ -116,7 +116,7 @@ def test_interactive_share_of_the_permits_stays_free() -> None:
 
 def test_a_429_pauses_the_lane_for_every_holder() -> None:
     book, clock = _book(rate=10)
-    book.lease("a", _ask(errors={"rate_limited": 1}, pauses={"": 2.0}, attempts=1))  # type: ignore[arg-type]
+    book.lease("a", _ask(errors={"rate_limited": 1}, rate_limited=1, pauses={"": 2.0}, attempts=1))  # type: ignore[arg-type]
     grant = book.lease("b", _ask(slots=1))
     assert grant.slots == {} and grant.retry_in[""] == pytest.approx(2.0 - 0.25)
     clock.now += 2.0
