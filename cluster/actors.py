@@ -50,6 +50,7 @@ class GatewayActor:
             limits,
             concurrency=credential_concurrency(adapter, limits),
             interactive_share=settings.gateway_interactive_share,
+            horizon_s=settings.gateway_lease_horizon_s,
             exhausted_recheck_s=settings.provider_credits_recheck_s,
             circuit_threshold=int(self._options.get("circuit_threshold", 25)),
             circuit_cooldown_s=float(self._options.get("circuit_cooldown_s", 30.0)),

@@ -37,6 +37,9 @@ from store.tables import submissions
 log = logging.getLogger(__name__)
 
 
+CHILD_SWEEP_S = 1.0
+
+
 def coordinator_name(submission_id: uuid.UUID) -> str:
     """Return the coordinator actor's name for a submission."""
     return f"submission:{submission_id}"
@@ -97,6 +100,7 @@ class BatchCoordinator:
         page_size = cluster.chunk_size * cluster.max_chunks_in_flight * 2
         cursor: tuple[int, uuid.UUID] | None = None
         exhausted = False
+        swept: set[uuid.UUID] = set()  # children picked up by the sweep (not yet reported by a chunk)
         # Chunks a killed predecessor started are still running: wait for them rather than run their
         # runs a second time beside them (writes would collapse, but provider calls would repeat).
         for (ref,), run_ids in await chunk_launcher().running.remote(self.submission_id):
@@ -125,8 +129,20 @@ class BatchCoordinator:
                     break
                 queue.extend(run_id for run_id, _ in leftover)
                 continue
-            # Woken by the first chunk to end: no polling.
-            done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            # Woken by the first chunk to end; while chunk slots are free, also every second to pick up
+            # children that fan-outs have already written, so they need not wait for their parent's
+            # whole chunk to end.
+            free = len(in_flight) < cluster.max_chunks_in_flight
+            done, _ = await asyncio.wait(
+                in_flight, timeout=CHILD_SWEEP_S if free else None, return_when=asyncio.FIRST_COMPLETED
+            )
+            if not done:
+                busy = {run_id for job in in_flight.values() for run_id in job.run_ids}
+                found = await asyncio.to_thread(self._queued_children, page_size)
+                fresh = [c for c in found if c not in busy and c not in swept]
+                swept.update(fresh)
+                queue.extendleft(reversed(fresh))
+                continue
             for finished in done:
                 job = in_flight.pop(finished)
                 try:
@@ -192,6 +208,10 @@ class BatchCoordinator:
                 after=None if cursor == (-1, "") else cursor,
                 limit=limit,
             )
+
+    def _queued_children(self, limit: int) -> list[uuid.UUID]:
+        with engine_for(self.settings).connect() as conn:
+            return engine_runs.queued_children(conn=conn, submission_id=self.submission_id, limit=limit)
 
     def _fail(self, run_ids: tuple[uuid.UUID, ...], message: str) -> None:
         with engine_for(self.settings).begin() as conn:

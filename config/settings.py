@@ -154,6 +154,12 @@ class ProviderSettings(BaseSettings):
         le=0.5,
         description="Share of every rate limit and concurrency kept for interactive calls while they come.",
     )
+    gateway_lease_horizon_s: float = Field(
+        default=0.25,
+        gt=0,
+        le=10,
+        description="How far ahead batch work gets its send times (the longest an interactive call waits).",
+    )
     provider_credits_recheck_s: float = Field(
         default=600.0,
         gt=0,

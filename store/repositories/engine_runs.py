@@ -178,6 +178,22 @@ def pending_runs(
     return [(r.id, r.depth) for r in rows]
 
 
+def queued_children(*, conn: Connection, submission_id: UUID, limit: int) -> list[UUID]:
+    """Return the ids of a submission's children that no chunk has picked up yet, shallowest first."""
+    rows = conn.execute(
+        select(pipeline_runs.c.id)
+        .where(
+            pipeline_runs.c.submission_id == submission_id,
+            pipeline_runs.c.status.in_(("queued", "running")),
+            pipeline_runs.c.status == "queued",
+            pipeline_runs.c.depth > 0,
+        )
+        .order_by(pipeline_runs.c.depth, pipeline_runs.c.id)
+        .limit(limit)
+    )
+    return [r.id for r in rows]
+
+
 def fail_runs(*, conn: Connection, run_ids: Sequence[UUID], message: str) -> None:
     """Fail runs that could not be executed (their chunk kept losing its worker)."""
     if run_ids:
