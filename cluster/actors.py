@@ -82,6 +82,12 @@ class GatewayActor:
         return await self._ready().call_many(requests)
 
     @ray.method(concurrency_group="admin")
+    def stop(self, grace_s: float) -> bool:
+        """Stop the credential's calls cluster-wide: nothing new starts; calls in flight get grace_s."""
+        self._book.stop(grace_s)
+        return True
+
+    @ray.method(concurrency_group="admin")
     def health(self) -> dict[str, Any]:
         """Return limits, lanes, holders, circuit state and the counters every holder reported."""
         endpoint = endpoint_for(get_provider(self._provider), self._settings)

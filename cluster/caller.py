@@ -22,6 +22,7 @@ from cluster.actors import gateway_handles
 from cluster.gateway import ProviderGateway
 from cluster.leases import BATCH, INTERACTIVE, LeaseAsk, LeaseGrant, LeaseHolder
 from config import ProviderSettings
+from operations.runtime import CallsStopped
 from providers.base import ErrorClass, Outcome, PolledAction, ProviderResult
 from providers.http import HttpClient
 from providers.registry import all_providers, endpoint_for, rate_limits_for
@@ -152,8 +153,19 @@ class LeasedCaller:
         """Actor round trips so far: lease calls plus batches run in actors."""
         return self._remote.actor_calls + sum(g.holder.lease_calls for g in self._gateways.values())
 
+    @property
+    def stop_deadline(self) -> float | None:
+        """When the engine is stopping (as any of this process's holders heard): when calls must end."""
+        deadlines = [g.holder.stop_deadline for g in self._gateways.values() if g.holder.stop_deadline]
+        return min(deadlines) if deadlines else None
+
     async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
-        """Run provider.action here under the credential's leases (or in its actor, for listed jobs)."""
+        """Run provider.action here under the credential's leases (or in its actor, for listed jobs).
+
+        Raises CallsStopped once the engine stops: no new call starts.
+        """
+        if self.stop_deadline is not None:
+            raise CallsStopped("the engine is stopping")
         self.provider_calls += 1
         if provider not in all_providers():
             return _unavailable(provider, action, f"unknown provider {provider!r}")

@@ -29,6 +29,7 @@ from blueprints.context import merge_context
 from cluster.caller import LeasedCaller
 from cluster.entities import identity_keys
 from cluster.execution import (
+    STOPPED,
     RunState,
     StepOutcome,
     end_remaining,
@@ -36,11 +37,13 @@ from cluster.execution import (
     skip_for_condition,
     skip_for_freshness,
 )
+from cluster.journal import Replay, load_replay, resume_state
 from cluster.leases import BATCH
 from cluster.metrics import engine_metrics
 from cluster.plan import Plan, PlannedStep, build_plan
-from cluster.sink import ENTITY_TYPES, ResultSink, Scope
+from cluster.sink import ENTITY_TYPES, JournalEntry, ResultSink, Scope
 from config import Settings
+from operations.runtime import Attempt, CallsStopped
 from store.engine import build_engine, resolve_database_url
 from store.repositories import engine_runs
 from store.repositories import entities as entity_store
@@ -66,6 +69,8 @@ class ChunkReport:
     run_ids: tuple[uuid.UUID, ...]
     succeeded: int = 0
     failed: int = 0
+    stopped: int = 0  # left unfinished: the engine stopped before they could end
+    answers_reused: int = 0  # provider answers an earlier try bought, taken instead of calling again
     children: list[tuple[uuid.UUID, int]] = field(default_factory=list)  # (run id, depth)
     steps_executed: int = 0
     provider_calls: int = 0
@@ -96,12 +101,15 @@ class ChunkRunner:
         self.engine = engine
         self.plan: Plan = build_plan(job.steps, settings.providers.operation_provider_order)
         self.sink = ResultSink(engine, job.scope)
+        self.replay = Replay()
 
     def _load(self) -> list[RunState]:
         with self.engine.begin() as conn:
             rows = engine_runs.load_runs(conn=conn, run_ids=self.job.run_ids)
             live = [r for r in rows if r["status"] not in engine_runs.TERMINAL_RUN_STATUSES]
             engine_runs.mark_running(conn=conn, run_ids=[r["id"] for r in live])
+            # Runs that had started before (a replay) may have bought answers and finished steps.
+            self.replay = load_replay(conn, self.plan, [r for r in live if r["status"] == "running"])
         replayed = [r["id"] for r in live if r["done_steps"]]
         outputs = self._stored_outputs(replayed) if replayed else {}
         states = []
@@ -119,9 +127,7 @@ class ChunkRunner:
                 context=context,
                 done_steps=dict(row["done_steps"]),
             )
-            if "failed" in state.done_steps.values():
-                # A replay after a crash: the run had already failed; only its ending is left to write.
-                state.status, state.error_message = "failed", "a step failed"
+            resume_state(state, self.replay.outcomes.get(state.run_id, []))
             states.append(state)
         return states
 
@@ -144,13 +150,24 @@ class ChunkRunner:
         states = await asyncio.to_thread(self._load)
         self._fresh = FreshnessLookup(self.engine, self.job.scope.org_id)
         async with StepWriter(self.sink, {s.run_id: s for s in states}) as writer:
-            await asyncio.gather(*(self._carry(state, writer) for state in states))
+            await self._carry_all(states, writer)
         report.entities_written = writer.entities_written
         report.succeeded = sum(1 for s in states if s.status == "succeeded")
         report.failed = sum(1 for s in states if s.status == "failed")
+        report.stopped = sum(1 for s in states if s.status == STOPPED)
+        report.answers_reused = sum(
+            1
+            for state in states
+            for outcome in state.outcomes
+            if outcome.result is not None and not outcome.stored
+            for attempt in outcome.result.attempts
+            if attempt.stored and attempt.final
+        )
         for state in states:
             for outcome in state.outcomes:
                 report.children += [(c.run_id, state.depth + 1) for c in outcome.children]
+                if outcome.stored:
+                    continue
                 report.cost_usd += outcome.cost_usd
                 report.steps_executed += outcome.result is not None
         report.provider_calls = getattr(self.caller, "provider_calls", 0)
@@ -158,9 +175,37 @@ class ChunkRunner:
         report.seconds = time.perf_counter() - started
         return report
 
+    async def _carry_all(self, states: Sequence[RunState], writer: StepWriter) -> None:
+        """Carry every run; once the engine stops, cut off what is still in flight at its deadline."""
+        tasks = [asyncio.ensure_future(self._carry(state, writer)) for state in states]
+        pending: set[asyncio.Future[None]] = set(tasks)
+        while pending:
+            deadline = getattr(self.caller, "stop_deadline", None)
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                for task in pending:
+                    task.cancel()  # calls in flight are recorded as interrupted; their runs stay unfinished
+                await asyncio.gather(*pending, return_exceptions=True)
+                break
+            _, pending = await asyncio.wait(pending, timeout=0.25 if left is None else min(left, 0.25))
+        for task in tasks:
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
     async def _carry(self, state: RunState, writer: StepWriter) -> None:
-        """Carry one run to its end, handing each outcome, then the run's end, to the writer."""
-        await self._steps(state, writer)
+        """Carry one run to its end, handing each outcome, then the run's end, to the writer.
+
+        When the engine stops, a run whose next provider call cannot start is left unfinished
+        (running, to be resumed): its finished steps and the attempts it made are written.
+        """
+        try:
+            await self._steps(state, writer)
+        except CallsStopped:
+            state.status = STOPPED
+            return
+        except asyncio.CancelledError:
+            state.status = STOPPED  # cut off at the stop's deadline
+            raise
         if not state.finished:
             state.status = "succeeded"
         writer.end(state)
@@ -175,7 +220,8 @@ class ChunkRunner:
             elif (fresh := await self._fresh.lookup(step, state)) is not None:
                 outcome = skip_for_freshness(state, step, fresh)
             else:
-                outcome = await execute_step(state, step, self.caller)
+                journal = self.replay.journal(writer, state.run_id, step.position)
+                outcome = await execute_step(state, step, self.caller, journal)
             state.outcomes.append(outcome)
             state.done_steps[step.position] = outcome.status
             writer.add(step, outcome)
@@ -218,6 +264,7 @@ class StepWriter:
         self._states = states
         self._pending: list[tuple[PlannedStep, StepOutcome]] = []
         self._ended: list[RunState] = []
+        self._attempts: list[JournalEntry] = []
         self._timer: asyncio.TimerHandle | None = None
         self._writes: list[asyncio.Future[int]] = []
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink")
@@ -242,13 +289,20 @@ class StepWriter:
         self._pending.append((step, outcome))
         self._due()
 
+    def attempts(
+        self, op_run_id: uuid.UUID, run_id: uuid.UUID, position: int, attempts: Sequence[Attempt]
+    ) -> None:
+        """Queue provider attempts for the next batch: the journal, durable within FLUSH_S."""
+        self._attempts += [(op_run_id, run_id, position, a) for a in attempts]
+        self._due()
+
     def end(self, state: RunState) -> None:
         """Queue a run's end (its entity, timeline and final status) for the next batch."""
         self._ended.append(state)
         self._due()
 
     def _due(self) -> None:
-        if len(self._pending) + len(self._ended) >= self.FLUSH_ROWS:
+        if len(self._pending) + len(self._ended) + len(self._attempts) >= self.FLUSH_ROWS:
             self.flush()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self.FLUSH_S, self.flush)
@@ -258,14 +312,17 @@ class StepWriter:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self._pending and not self._ended:
+        if not self._pending and not self._ended and not self._attempts:
             return
         batch, self._pending = self._pending, []
         ended, self._ended = self._ended, []
+        attempts, self._attempts = self._attempts, []
         for operation_id, outcomes in _by_operation(batch).items():
             engine_metrics().step_finished(operation_id, outcomes)
         loop = asyncio.get_running_loop()
-        self._writes.append(loop.run_in_executor(self._pool, self._sink.write, batch, self._states, ended))
+        self._writes.append(
+            loop.run_in_executor(self._pool, self._sink.write, batch, self._states, ended, attempts)
+        )
 
 
 def _by_operation(batch: Sequence[tuple[PlannedStep, StepOutcome]]) -> dict[str, list[StepOutcome]]:

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 
 CHILD_SWEEP_S = 1.0
+STOPPED = "stopped"  # a coordinator's end when the engine stops: its submission stays running
 
 
 def coordinator_name(submission_id: uuid.UUID) -> str:
@@ -56,10 +57,11 @@ class BatchCoordinator:
         self.counters: dict[str, float] = {
             "chunks_launched": 0, "chunks_done": 0, "chunks_retried": 0, "runs_succeeded": 0,
             "runs_failed": 0, "children_scheduled": 0, "provider_calls": 0, "actor_calls": 0, "cost_usd": 0.0,
-            "chunks_adopted": 0,
+            "chunks_adopted": 0, "answers_reused": 0, "runs_stopped": 0,
         }  # fmt: skip
         self.started = time.monotonic()
         self.finished_status: str | None = None
+        self.stopping = False  # the engine stops: launch nothing more, end when the chunks running end
 
     async def run(self) -> str:
         """Drive the submission to its end, linger a little to answer progress calls, then exit."""
@@ -69,6 +71,8 @@ class BatchCoordinator:
             log.exception("coordinator of %s failed", self.submission_id)
             self.state = "crashed"
             raise
+        if status == STOPPED:
+            return status  # the cluster is going down: the next start resumes the submission
         # A detached actor is a process: it must not outlive its submission for long.
         await asyncio.sleep(self.settings.cluster.coordinator_linger_s)
         ray.actor.exit_actor()
@@ -109,6 +113,11 @@ class BatchCoordinator:
             )
             self.counters["chunks_adopted"] += 1
         while True:
+            if self.stopping:
+                if not await self._drain(in_flight):
+                    continue
+                self.state = self.finished_status = STOPPED
+                return STOPPED
             # The runs that exist now are paged out of PostgreSQL, so a huge submission never sits in memory.
             if not exhausted and len(queue) < page_size // 2:
                 page = await asyncio.to_thread(self._page, cursor, page_size)
@@ -166,6 +175,16 @@ class BatchCoordinator:
         self.state = "finished"
         return status
 
+    async def _drain(self, in_flight: dict[asyncio.Future[ChunkReport], ChunkJob]) -> bool:
+        """While stopping: take in the chunks that end (their runs stop); True once none is left."""
+        if in_flight:
+            done, _ = await asyncio.wait(in_flight, timeout=0.25, return_when=asyncio.FIRST_COMPLETED)
+            for finished in done:
+                in_flight.pop(finished)
+                if not finished.exception():
+                    self._account(finished.result())
+        return not in_flight
+
     async def _launch(self, job: ChunkJob, settings_ref: Any, handles: Any) -> asyncio.Future[ChunkReport]:
         # A readable name on the dashboard: which submission, which chunk, how many runs.
         self.counters["chunks_launched"] += 1
@@ -198,6 +217,8 @@ class BatchCoordinator:
         counters["provider_calls"] += report.provider_calls
         counters["actor_calls"] += report.actor_calls
         counters["cost_usd"] += report.cost_usd
+        counters["answers_reused"] += report.answers_reused
+        counters["runs_stopped"] += report.stopped
         engine_metrics().runs_finished(report.succeeded, report.failed)
 
     def _page(self, cursor: tuple[int, uuid.UUID] | None, limit: int) -> list[tuple[uuid.UUID, int]]:
@@ -220,6 +241,12 @@ class BatchCoordinator:
     def _finish(self) -> str:
         with engine_for(self.settings).begin() as conn:
             return engine_runs.sync_submission_status(conn=conn, submission_id=self.submission_id)
+
+    @ray.method(concurrency_group="admin")
+    def stop(self) -> str:
+        """Launch no more chunks; end (unfinished, resumable) once those running have ended."""
+        self.stopping = True
+        return self.state
 
     @ray.method(concurrency_group="admin")
     def progress(self) -> dict[str, Any]:

@@ -19,10 +19,18 @@ from typing import Any
 from blueprints.context import merge_context
 from cluster.fanout import Child, children
 from cluster.plan import Plan, PlannedStep
-from operations.runtime import OpResult, ProviderCaller, run_operation
+from operations.runtime import AttemptJournal, OpResult, ProviderCaller, run_operation
 from operations.spec import OperationStatus
 
 OPERATION_RUN_NAMESPACE = uuid.UUID("9a4f0f7e-2b0e-5a57-8f5c-1c2d3e4f5a6b")
+
+
+def operation_run_id(run_id: uuid.UUID, position: int) -> uuid.UUID:
+    """The id of the operation run a step executes: the same on every try of that step."""
+    return uuid.uuid5(OPERATION_RUN_NAMESPACE, f"{run_id}:{position}")
+
+
+STOPPED = "stopped"  # a run's state in its chunk when the engine stopped it: it stays running, unfinished
 
 
 @dataclass
@@ -69,6 +77,7 @@ class StepOutcome:
     skipped_duplicates: list[str] = field(default_factory=list)
     fan_out_type: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    stored: bool = False  # finished by an earlier try of the run: read back, not to be written again
 
     @property
     def cost_usd(self) -> float:
@@ -149,8 +158,14 @@ def skip_for_freshness(state: RunState, step: PlannedStep, fresh: Mapping[str, A
     )
 
 
-async def execute_step(state: RunState, step: PlannedStep, caller: ProviderCaller) -> StepOutcome:
-    """Run the step's operation for the run and merge its output into the run's context."""
+async def execute_step(
+    state: RunState, step: PlannedStep, caller: ProviderCaller, journal: AttemptJournal | None = None
+) -> StepOutcome:
+    """Run the step's operation for the run and merge its output into the run's context.
+
+    With a journal, each provider attempt is recorded as it is made and answers an earlier try of
+    this step bought are reused. Raises CallsStopped when the engine stops before the step is done.
+    """
     started = datetime.now(UTC)
     clock = time.perf_counter()
     input_context = state.context
@@ -160,7 +175,8 @@ async def execute_step(state: RunState, step: PlannedStep, caller: ProviderCalle
         caller=caller,
         params=step.step_config,
         provider_order=step.provider_order,
-        run_id=uuid.uuid5(OPERATION_RUN_NAMESPACE, f"{state.run_id}:{step.position}"),
+        run_id=operation_run_id(state.run_id, step.position),
+        journal=journal,
     )
     outcome = StepOutcome(
         run_id=state.run_id,

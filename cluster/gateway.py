@@ -34,6 +34,7 @@ from tenacity import (
 from cluster.leases import BookUnreachable, Counters, LeaseAsk, LeaseBook, LeaseGrant, LeaseHolder
 from cluster.metrics import engine_metrics
 from config import ProviderSettings
+from operations.runtime import IN_FLIGHT, ON_RETRIED_TRY, CallsStopped
 from providers.base import (
     ErrorClass,
     Outcome,
@@ -167,11 +168,16 @@ class ProviderGateway:
             )
             self._count_outcome(exhausted)
             return exhausted
+        if self.holder.stopping:
+            raise CallsStopped(f"{self.name}: the engine is stopping")
         lane = self.holder.lane_of(planned.path if planned is not None else "")
         # Most calls succeed or fail for good at once: tenacity is only set up for the ones that will retry.
         result = await self._attempt(action, inputs, lane)
         tries = [result]
         if result.is_retryable and self.max_attempts > 1:
+            on_try = ON_RETRIED_TRY.get()
+            if on_try is not None:
+                on_try(result)  # journaled now: this try is over, another follows
             self._count_retry()
             await asyncio.sleep(self._backoff(1, result))
             retrying = AsyncRetrying(
@@ -211,6 +217,9 @@ class ProviderGateway:
     def _wait(self, state: RetryCallState) -> float:
         self._count_retry()
         result = state.outcome.result() if state.outcome and not state.outcome.failed else None
+        on_try = ON_RETRIED_TRY.get()
+        if on_try is not None and isinstance(result, ProviderResult):
+            on_try(result)  # journaled now: this try is over, another follows
         # The fast path already made one attempt: tenacity's attempt n is the gateway's n + 1.
         return self._backoff(state.attempt_number + 1, result if isinstance(result, ProviderResult) else None)
 
@@ -260,9 +269,13 @@ class ProviderGateway:
         stats = self.stats
         admitted = False
 
+        flight = IN_FLIGHT.get()
+
         async def admit(path: str) -> None:
             nonlocal admitted
             await holder.admit(path)
+            if flight is not None:
+                flight.sent += 1
             if not admitted:
                 admitted = True
                 stats.waiting -= 1

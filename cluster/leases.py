@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from operations.runtime import CallsStopped
 from providers.base import RateLimit, RateLimits
 
 UNPACED_INTERVAL_S = 1e-6
@@ -140,6 +141,7 @@ class LeaseGrant:
     contended: bool  # other holders wait for permits: give idle ones back at once
     permit_retry_s: float = 0.02  # when to ask again for permits not granted
     exhausted_s: float = 0.0  # > 0: out of credits for that long (until checked again); skip the provider
+    stop_in_s: float | None = None  # set: the engine is stopping; calls in flight have this long to end
 
 
 @dataclass
@@ -214,6 +216,15 @@ class LeaseBook:
         self._interactive_until = 0.0
         self._failures = 0
         self._circuit_until = 0.0
+        self._stop_at: float | None = None
+
+    def stop(self, grace_s: float) -> None:
+        """Stop the credential's calls: no new permit or send time; those in flight get grace_s to end."""
+        self._stop_at = self.clock() + max(0.0, grace_s)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_at is not None
 
     # -- the lease call ---------------------------------------------------------------------------
 
@@ -228,6 +239,17 @@ class LeaseBook:
         self._expire(now)
         holder = self._holders.setdefault(holder_id, _Holder())
         holder.seen, holder.priority, holder.in_use = now, ask.priority, max(0, ask.in_use)
+        if self._stop_at is not None:
+            # Stopping: nothing new starts; the permits in use stay theirs until their calls end.
+            holder.held = holder.in_use
+            return LeaseGrant(
+                slots={},
+                held=holder.in_use,
+                retry_in={},
+                circuit_open_s=0.0,
+                contended=False,
+                stop_in_s=max(0.0, self._stop_at - now),
+            )
         held, at_share = self._permits(holder, max(0, ask.hold), interactive, now)
         if held == 0 and holder.in_use == 0 and not holder.waiting:
             self._holders.pop(holder_id, None)
@@ -363,6 +385,7 @@ class LeaseBook:
             "concurrency": self.capacity,
             "circuit_open": now < self._circuit_until,
             "exhausted": now < self._exhausted_until,
+            "stopping": self.stopping,
             "paused_s": round(max([0.0, *(lane.paused_until - now for lane in self._lanes.values())]), 3),
             "lanes": {
                 key or "shared": {
@@ -437,12 +460,18 @@ class LeaseHolder:
         self._loop_task: asyncio.Task[None] | None = None
         self._last_call = 0.0
         self.lease_calls = 0
+        self.stop_deadline: float | None = None  # monotonic time by which calls in flight must end
 
     # -- what requests use ------------------------------------------------------------------------
 
     @property
     def circuit_open(self) -> bool:
         return time.monotonic() < self._circuit_until
+
+    @property
+    def stopping(self) -> bool:
+        """Tell whether the engine is stopping (as this holder heard from the book): start no call."""
+        return self.stop_deadline is not None
 
     @property
     def exhausted(self) -> bool:
@@ -460,7 +489,9 @@ class LeaseHolder:
         return self.limits.lane(path)[0]
 
     async def acquire(self) -> None:
-        """Wait for a concurrency permit."""
+        """Wait for a concurrency permit (CallsStopped once the engine stops)."""
+        if self.stopping:
+            raise CallsStopped("the engine is stopping")
         self._last_busy = time.monotonic()
         if self._in_use < self._held and not self._permit_waiters:
             self._in_use += 1
@@ -486,7 +517,12 @@ class LeaseHolder:
             self._kick()  # others wait for permits: this one goes back now
 
     async def admit(self, path: str) -> None:
-        """Wait for this request's send time on its lane (at once on an unlimited one)."""
+        """Wait for this request's send time on its lane (at once on an unlimited one).
+
+        Raises CallsStopped once the engine stops: a request not sent by then is not sent.
+        """
+        if self.stopping:
+            raise CallsStopped("the engine is stopping")
         key = self.lane_of(path)
         if not self._needs_slots(key):
             return
@@ -503,6 +539,8 @@ class LeaseHolder:
         delay = at - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
+        if self.stopping:
+            raise CallsStopped("the engine is stopping")
 
     def reported(self) -> None:
         """Say that `report` gained something: it goes with the next lease call."""
@@ -599,6 +637,9 @@ class LeaseHolder:
 
     def _apply(self, grant: LeaseGrant, asked: int) -> None:
         now = self._last_call
+        if grant.stop_in_s is not None:
+            self._stopped(now + grant.stop_in_s)
+            return
         self._held = grant.held
         self._contended = grant.contended
         self._circuit_until = now + grant.circuit_open_s
@@ -616,6 +657,19 @@ class LeaseHolder:
                 if not waiter.done():
                     waiter.set_result(slots.popleft())
         self._retry_at = {key: now + wait for key, wait in grant.retry_in.items()}
+
+    def _stopped(self, deadline: float) -> None:
+        """The engine stops: every waiting request gives up (none of them was sent)."""
+        self.stop_deadline = deadline
+        self._slots.clear()
+        waiting: list[asyncio.Future[Any]] = [*self._permit_waiters]
+        waiting += [w for ws in self._slot_waiters.values() for w in ws]
+        self._permit_waiters.clear()
+        for waiters in self._slot_waiters.values():
+            waiters.clear()
+        for waiter in waiting:
+            if not waiter.done():
+                waiter.set_exception(CallsStopped("the engine is stopping"))
 
     def _hand_out_permits(self) -> None:
         while self._permit_waiters and self._in_use < self._held:

@@ -22,12 +22,15 @@ from cluster import entities
 from cluster.execution import RunState, StepOutcome
 from cluster.plan import PlannedStep
 from cluster.timeline import discovery_events, step_event
-from operations.history import history_rows
+from operations.history import attempt_row, history_rows
+from operations.runtime import Attempt
 from store.repositories import engine_runs
 from store.repositories import entities as entity_store
 from store.repositories.operation_history import insert_operation_history
 
 ENTITY_TYPES: tuple[Literal["company"], Literal["person"]] = ("company", "person")
+# One journaled provider attempt: (operation run id, pipeline run id, step position, the attempt).
+JournalEntry = tuple[uuid.UUID, uuid.UUID, int, Attempt]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +67,34 @@ class ResultSink:
         items: Sequence[tuple[PlannedStep, StepOutcome]],
         states: dict[uuid.UUID, RunState],
         ended: Sequence[RunState] = (),
+        attempts: Sequence[JournalEntry] = (),
     ) -> int:
-        """Write finished steps and ended runs in one transaction; return the entities created or changed."""
+        """Write provider attempts, finished steps and ended runs in one transaction.
+
+        Returns the entities created or changed.
+        """
         with self.engine.begin() as conn:
+            self._journal(conn, attempts)
             self._write_outcomes(conn, items, states)
             return self._finish(conn, ended) if ended else 0
+
+    def _journal(self, conn: Connection, entries: Sequence[JournalEntry]) -> None:
+        """Write provider attempts as they were made (a replay's same attempts collapse onto them)."""
+        scope = self.scope
+        rows = [
+            attempt_row(
+                op_run_id,
+                attempt,
+                org_id=scope.org_id,
+                submission_id=scope.submission_id,
+                pipeline_run_id=run_id,
+                step_position=position,
+            )
+            for op_run_id, run_id, position, attempt in entries
+            if not attempt.stored
+        ]
+        insert_operation_history(conn=conn, runs=[], attempts=rows)
+        self.rows_written += len(rows)
 
     def _write_outcomes(
         self,
@@ -94,6 +120,7 @@ class ResultSink:
                     pipeline_run_id=outcome.run_id,
                     step_position=outcome.position,
                     submission_id=scope.submission_id,
+                    with_attempts=False,  # journaled as they were made
                 )
                 run_rows.append(run_row)
                 attempt_rows += attempts

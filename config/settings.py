@@ -148,6 +148,12 @@ class ProviderSettings(BaseSettings):
         default_factory=dict,
         description='JSON, e.g. {"prospeo": {"rate_per_second": 30, "concurrency": 20}}.',
     )
+    provider_timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=600,
+        description="Caps every provider request's timeout (default: each action's own, else 60 s).",
+    )
     gateway_interactive_share: float = Field(
         default=0.1,
         ge=0.0,

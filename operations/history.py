@@ -1,11 +1,16 @@
-"""Operation history rows: one `operation_runs` row per OpResult, one `operation_attempts` row per try."""
+"""Operation history rows: one `operation_runs` row per OpResult, one `operation_attempts` row per try.
+
+An attempt row also serves as the attempt journal (a chunk writes it as the answer arrives) and is
+read back as an Attempt when a replay reuses the answer it bought.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from operations.runtime import OpResult, bounded_json
+from operations.runtime import Attempt, OpResult, bounded_json
 
 
 def history_rows(
@@ -20,8 +25,12 @@ def history_rows(
     pipeline_run_id: UUID | None = None,
     step_position: int | None = None,
     submission_id: UUID | None = None,
+    with_attempts: bool = True,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Return (run row, attempt rows) ready for a bulk insert."""
+    """Return (run row, attempt rows) ready for a bulk insert.
+
+    `with_attempts=False` leaves the attempts out: a chunk's journal has written them already.
+    """
     run = {
         "run_id": result.run_id,
         "org_id": org_id,
@@ -43,22 +52,85 @@ def history_rows(
         "duration_ms": result.duration_ms,
         "cost_usd": result.cost_usd,
     }
-    attempts = [
-        {
-            "run_id": result.run_id,
-            "attempt_index": index,
-            "org_id": org_id,
-            "provider": attempt.provider,
-            "action": attempt.action,
-            "status": attempt.status,
-            "skip_reason": attempt.skip_reason,
-            "error_class": attempt.error_class,
-            "http_status": attempt.http_status,
-            "provider_status": attempt.provider_status,
-            "duration_ms": attempt.duration_ms,
-            "cost_usd": attempt.cost_usd,
-            "raw_response": attempt.raw_response,
-        }
-        for index, attempt in enumerate(result.attempts)
-    ]
+    attempts = (
+        [
+            attempt_row(
+                result.run_id,
+                attempt,
+                org_id=org_id,
+                submission_id=submission_id,
+                pipeline_run_id=pipeline_run_id,
+                step_position=step_position,
+            )
+            for attempt in result.attempts
+        ]
+        if with_attempts
+        else []
+    )
     return run, attempts
+
+
+def attempt_row(
+    run_id: UUID,
+    attempt: Attempt,
+    *,
+    org_id: UUID,
+    submission_id: UUID | None = None,
+    pipeline_run_id: UUID | None = None,
+    step_position: int | None = None,
+) -> dict[str, Any]:
+    """Return one `operation_attempts` row: what the history shows, and what a replay reuses."""
+    answer = None
+    if attempt.reusable:
+        answer = {"data": attempt.data}
+        if attempt.full_raw is not None:
+            answer["raw"] = attempt.full_raw
+    return {
+        "run_id": run_id,
+        "attempt_index": attempt.index,
+        "org_id": org_id,
+        "provider": attempt.provider,
+        "action": attempt.action,
+        "status": attempt.status,
+        "skip_reason": attempt.skip_reason,
+        "error_class": attempt.error_class,
+        "http_status": attempt.http_status,
+        "provider_status": attempt.provider_status,
+        "duration_ms": attempt.duration_ms,
+        "cost_usd": attempt.cost_usd,
+        "raw_response": attempt.raw_response,
+        "submission_id": submission_id,
+        "pipeline_run_id": pipeline_run_id,
+        "step_position": step_position,
+        "call_key": attempt.call_key,
+        "outcome": attempt.outcome,
+        "message": attempt.message,
+        "answer": answer,
+        "final": attempt.final,
+    }
+
+
+def stored_attempt(row: Mapping[str, Any]) -> Attempt:
+    """Read an `operation_attempts` row back as the attempt it recorded (stored: not to be written again)."""
+    answer = row.get("answer") or {}
+    cost = row.get("cost_usd")
+    return Attempt(
+        provider=row["provider"],
+        action=row["action"],
+        status=row["status"],
+        skip_reason=row.get("skip_reason"),
+        http_status=row.get("http_status"),
+        provider_status=row.get("provider_status"),
+        error_class=row.get("error_class"),
+        message=row.get("message"),
+        duration_ms=row.get("duration_ms"),
+        cost_usd=float(cost) if cost is not None else 0.0,
+        raw_response=row.get("raw_response"),
+        index=row["attempt_index"],
+        final=bool(row.get("final", True)),
+        call_key=row.get("call_key"),
+        outcome=row.get("outcome"),
+        data=answer.get("data") if isinstance(answer, dict) else None,
+        full_raw=answer.get("raw") if isinstance(answer, dict) else None,
+        stored=True,
+    )

@@ -7,13 +7,17 @@ raises for bad input, a provider problem or a contract violation: each becomes a
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
 from pydantic import ValidationError
 
 from operations.inputs import Inputs
@@ -34,6 +38,28 @@ class ProviderCaller(Protocol):
     async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
         """Run provider.action for inputs and return its final classified result."""
         ...
+
+
+class AttemptJournal(Protocol):
+    """Where one operation run's provider attempts become durable as they are made (a chunk's writer).
+
+    `bought` returns the attempts already recorded for this operation run (by an earlier try of the
+    same step that crashed or stopped), so the answers they paid for are reused, not bought again.
+    """
+
+    def bought(self) -> Sequence[Attempt]:
+        """Return the attempts already recorded for this operation run, in index order."""
+        ...
+
+    def record(self, attempts: Sequence[Attempt]) -> None:
+        """Make these new attempts durable soon (within a flush interval)."""
+        ...
+
+
+def call_key(provider: str, action: str, inputs: Mapping[str, Any]) -> str:
+    """Identify a call by what it asks: the same provider, action and inputs make the same key."""
+    body = orjson.dumps([provider, action, inputs], option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
 _ATTEMPT_STATUS = {
@@ -76,10 +102,22 @@ class Attempt:
     duration_ms: int | None = None
     cost_usd: float = 0.0
     raw_response: Any = None
+    # The journal's part: the attempt's place in its operation run, whether it is a call's answer
+    # (final) or an earlier try of it, what the call asked (call_key), and what reusing it needs.
+    index: int = 0
+    final: bool = True
+    call_key: str | None = None
+    outcome: str | None = None
+    data: dict[str, Any] | None = None
+    full_raw: Any = None  # the whole body, kept only when raw_response had to be cut
+    stored: bool = False  # read back from the journal: already durable
 
     @classmethod
-    def from_result(cls, result: ProviderResult) -> Attempt:
+    def from_result(
+        cls, result: ProviderResult, *, index: int = 0, final: bool = True, key: str | None = None
+    ) -> Attempt:
         """Record a provider result as an attempt."""
+        raw = bounded_json(result.raw)
         return cls(
             provider=result.provider,
             action=result.action,
@@ -91,7 +129,45 @@ class Attempt:
             message=result.message,
             duration_ms=None if result.duration_ms is None else round(result.duration_ms),
             cost_usd=result.cost_usd,
-            raw_response=bounded_json(result.raw),
+            raw_response=raw,
+            index=index,
+            final=final,
+            call_key=key,
+            outcome=str(result.outcome),
+            data=result.data,
+            full_raw=result.raw
+            if isinstance(raw, dict) and raw is not result.raw and "truncated" in raw
+            else None,
+        )
+
+    @property
+    def reusable(self) -> bool:
+        """Tell whether a replay may take this answer instead of calling again.
+
+        Answers the provider gave (found, not found, or a refusal it sent back) were paid for or are
+        final; a 429, a 5xx, a timeout, a circuit refusal or a stop were not answers: call again.
+        """
+        if not self.final or self.outcome is None:
+            return False
+        if self.outcome in (ProviderOutcome.FOUND, ProviderOutcome.NOT_FOUND):
+            return True
+        return self.outcome == ProviderOutcome.FAILED and self.http_status is not None
+
+    def to_result(self) -> ProviderResult:
+        """Rebuild the provider result this attempt recorded (for a replay that reuses it)."""
+        return ProviderResult(
+            provider=self.provider,
+            action=self.action,
+            outcome=ProviderOutcome(self.outcome or "failed"),
+            data=self.data,
+            http_status=self.http_status,
+            provider_status=self.provider_status,
+            error_class=ErrorClass(self.error_class) if self.error_class else None,
+            message=self.message,
+            cost_usd=self.cost_usd,
+            duration_ms=self.duration_ms,
+            raw=self.full_raw if self.full_raw is not None else self.raw_response,
+            skip_reason=self.skip_reason,
         )
 
     def summary(self) -> dict[str, Any]:
@@ -160,22 +236,98 @@ class OpResult:
         }
 
 
+# Set by OperationRun.call for the call in progress: the gateway hands it each try that will be
+# retried (a 429, a 5xx) as it happens, so the journal records it then, not when the call ends.
+ON_RETRIED_TRY: ContextVar[Callable[[ProviderResult], None] | None] = ContextVar(
+    "on_retried_try", default=None
+)
+
+
+@dataclass(slots=True)
+class CallInFlight:
+    """The call in progress of an operation run: how many HTTP requests the gateway sent for it."""
+
+    sent: int = 0
+
+
+# Set by OperationRun.call; the gateway counts each request it sends, so that a call cut short by a
+# stop is recorded as an attempt when a request of it went out (the provider may bill it).
+IN_FLIGHT: ContextVar[CallInFlight | None] = ContextVar("in_flight", default=None)
+
+
+class CallsStopped(Exception):
+    """The engine is stopping: no new provider call starts; the run stays unfinished, to be resumed."""
+
+
+def _interrupted(provider: str, action: str) -> ProviderResult:
+    return ProviderResult(
+        provider=provider,
+        action=action,
+        outcome=ProviderOutcome.RETRYABLE,
+        error_class=ErrorClass.INTERRUPTED,
+        message="the engine stopped before the answer came",
+    )
+
+
 class OperationRun:
-    """What an operation's logic works with: its inputs, its provider order and a recording caller."""
+    """What an operation's logic works with: its inputs, its provider order and a recording caller.
+
+    With a journal, every attempt is handed to it as its answer arrives, and a call whose answer an
+    earlier try of this operation run already bought takes that answer instead of calling again.
+    """
 
     def __init__(
-        self, spec: OperationSpec, inputs: Inputs, caller: ProviderCaller, provider_order: Sequence[str]
+        self,
+        spec: OperationSpec,
+        inputs: Inputs,
+        caller: ProviderCaller,
+        provider_order: Sequence[str],
+        journal: AttemptJournal | None = None,
     ) -> None:
         self.spec = spec
         self.inputs = inputs
         self.caller = caller
         self.provider_order = tuple(provider_order)
         self.attempts: list[Attempt] = []
+        self.journal = journal
+        self._bought = list(journal.bought()) if journal is not None else []
+        self._next_index = max((a.index for a in self._bought), default=-1) + 1
+        self.reused = 0
+
+    def _reuse(self, key: str) -> ProviderResult | None:
+        """Take the answer an earlier try bought for this call, with the tries that preceded it."""
+        for position, attempt in enumerate(self._bought):
+            if attempt.call_key == key and attempt.reusable:
+                tries = [a for a in self._bought[:position] if a.call_key == key and not a.final]
+                taken = {id(a) for a in (*tries, attempt)}
+                self._bought = [a for a in self._bought if id(a) not in taken]
+                self.attempts += [*tries, attempt]
+                self.reused += 1
+                return attempt.to_result()
+        return None
 
     async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
         """Call provider.action through the caller and record the attempt (a caller error is a failed one)."""
+        key = call_key(provider, action, inputs)
+        if self._bought and (reused := self._reuse(key)) is not None:
+            return reused
+        tried: list[ProviderResult] = []
+
+        def on_try(earlier: ProviderResult) -> None:
+            tried.append(earlier)
+            self._record([Attempt.from_result(earlier, final=False, key=key)])
+
+        token = ON_RETRIED_TRY.set(on_try)
+        flight = CallInFlight()
+        flight_token = IN_FLIGHT.set(flight)
         try:
             result = await self.caller.call(provider, action, inputs)
+        except CallsStopped:
+            raise
+        except asyncio.CancelledError:
+            if flight.sent > len(tried):  # a request went out and its answer never came
+                self._record([Attempt.from_result(_interrupted(provider, action), key=key)])
+            raise
         except Exception as exc:
             log.warning("%s.%s raised in the caller: %r", provider, action, exc)
             result = ProviderResult(
@@ -185,9 +337,26 @@ class OperationRun:
                 error_class=ErrorClass.PROVIDER_ERROR,
                 message=f"{type(exc).__name__}: {exc}",
             )
-        self.attempts.extend(Attempt.from_result(earlier) for earlier in result.retried)
-        self.attempts.append(Attempt.from_result(result))
+        finally:
+            ON_RETRIED_TRY.reset(token)
+            IN_FLIGHT.reset(flight_token)
+        # Tries the gateway did not hand over as they happened (a gateway in another process).
+        unseen = result.retried[len(tried) :] if len(result.retried) > len(tried) else ()
+        self._record(
+            [
+                *(Attempt.from_result(earlier, final=False, key=key) for earlier in unseen),
+                Attempt.from_result(result, key=key),
+            ]
+        )
         return result
+
+    def _record(self, made: list[Attempt]) -> None:
+        """Number new attempts in this operation run, and journal them."""
+        for attempt in made:
+            attempt.index, self._next_index = self._next_index, self._next_index + 1
+        if self.journal is not None:
+            self.journal.record(made)
+        self.attempts += made
 
     async def first_found(self, plan: Sequence[tuple[str, str, Mapping[str, Any]]]) -> ProviderResult | None:
         """Try (provider, action, inputs) in order; return the first found result."""
@@ -231,6 +400,7 @@ _ERROR_LABELS = {
     "bad_input": "bad input",
     "malformed_body": "unreadable answer",
     "deadline": "no answer in time",
+    "interrupted": "interrupted",
 }
 
 
@@ -297,8 +467,12 @@ async def run_operation(
     params: Mapping[str, Any] | None = None,
     provider_order: Sequence[str] | None = None,
     run_id: uuid.UUID | None = None,
+    journal: AttemptJournal | None = None,
 ) -> OpResult:
-    """Execute spec for one entity's context with the step's parameters; never raises."""
+    """Execute spec for one entity's context with the step's parameters.
+
+    Never raises, except CallsStopped when the engine stops before the operation could finish.
+    """
     started = time.perf_counter()
     inputs = Inputs(context, _params(params))
     result = OpResult(
@@ -314,9 +488,11 @@ async def run_operation(
         result.missing_inputs = missing
         result.error = {"code": "missing_inputs", "message": f"missing required inputs: {', '.join(missing)}"}
     else:
-        run = OperationRun(spec, inputs, caller, provider_order or spec.providers)
+        run = OperationRun(spec, inputs, caller, provider_order or spec.providers, journal)
         try:
             outcome = await spec.run(run)
+        except CallsStopped:
+            raise
         except Exception as exc:  # an operation bug must not take the batch (or the API) down
             log.exception("operation %s crashed", spec.id)
             outcome = Outcome(OperationStatus.FAILED, None, None)

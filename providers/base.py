@@ -44,6 +44,7 @@ class ErrorClass(StrEnum):
     MALFORMED_BODY = "malformed_body"
     PROVIDER_ERROR = "provider_error"
     DEADLINE = "deadline"
+    INTERRUPTED = "interrupted"  # sent, but the engine stopped before the answer came
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ def endpoint_for(provider: Provider, settings: ProviderSettings) -> Endpoint:
     return Endpoint(
         base_url=settings.base_url(provider.name, provider.base_url),
         credentials=Credentials(api_key=settings.api_key(provider.name), extra=extra),
+        max_timeout_s=settings.provider_timeout_s,
     )
 
 

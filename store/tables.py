@@ -399,9 +399,8 @@ operation_runs = Table(
 operation_attempts = Table(
     "operation_attempts",
     metadata,
-    Column(
-        "run_id", UUID(as_uuid=True), ForeignKey("operation_runs.run_id", ondelete="CASCADE"), nullable=False
-    ),
+    # No foreign key to operation_runs: attempts are journaled as answers arrive, before the run's row.
+    Column("run_id", UUID(as_uuid=True), nullable=False),
     Column("attempt_index", Integer, nullable=False),
     _org_fk(),
     Column("provider", Text, nullable=False),
@@ -415,10 +414,24 @@ operation_attempts = Table(
     Column("cost_usd", Numeric(12, 6), nullable=False, server_default=text("0")),
     Column("raw_response", JSONB),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The journal: where the attempt was made, and enough to reuse its answer on a replay.
+    Column("submission_id", UUID(as_uuid=True)),
+    Column("pipeline_run_id", UUID(as_uuid=True)),
+    Column("step_position", Integer),
+    Column("call_key", Text),  # hash of provider, action and inputs
+    Column("outcome", Text),  # the provider outcome (found, not_found, retryable, failed, skipped)
+    Column("message", Text),
+    Column("answer", JSONB),  # {"data": normalized answer, "raw": the full body when raw_response is cut}
+    Column("final", Boolean, nullable=False, server_default=text("true")),  # false: an earlier try
     # (run, index) is the natural key, so a replayed bulk write collapses onto the same rows.
     PrimaryKeyConstraint("run_id", "attempt_index"),
     CheckConstraint(_in("status", OPERATION_STATUSES), name="status"),
     Index("ix_operation_attempts_org_provider", "org_id", "provider", "created_at"),
+    Index(
+        "ix_operation_attempts_submission",
+        "submission_id",
+        postgresql_where=text("submission_id IS NOT NULL"),
+    ),
 )
 
 

@@ -57,7 +57,8 @@ def settings(scratch_database: str, sandbox: SandboxServer) -> Settings:
         database=DatabaseSettings(database_url=SecretStr(scratch_database)),
         auth=AuthSettings(**{k: SecretStr(v) for k, v in TEST_SECRETS.items()}),
         api=ApiSettings(max_request_bytes=256 * 1024),
-        providers=ProviderSettings.for_sandbox(sandbox.url, sandbox.api_key),
+        # A hung provider request ends at 5 s, so tests can make calls hang past the client's timeout.
+        providers=ProviderSettings.for_sandbox(sandbox.url, sandbox.api_key, provider_timeout_s=5.0),
         # A throwaway Ray inside the test process: it ends with the session, whatever happens.
         cluster=ClusterSettings(
             ray_local_mode="in_process",

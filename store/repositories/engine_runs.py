@@ -14,7 +14,7 @@ from uuid import UUID
 from sqlalchemy import Connection, func, select, text, tuple_, update
 
 from store.bulk import insert_new_rows, update_rows, upsert_rows
-from store.tables import operation_runs, pipeline_runs, step_results, submissions
+from store.tables import operation_attempts, operation_runs, pipeline_runs, step_results, submissions
 
 TERMINAL_RUN_STATUSES = ("succeeded", "failed", "canceled")
 TERMINAL_STEP_STATUSES = ("succeeded", "failed", "skipped")
@@ -88,6 +88,69 @@ _FRESH_SKIP_PAYLOADS_SQL = text(
      WHERE s.pipeline_run_id = ANY(:ids) AND s.skip_reason = 'entity_state_fresh'
     """
 )
+
+
+def stored_attempts(*, conn: Connection, run_ids: Sequence[UUID]) -> list[dict[str, Any]]:
+    """Return the recorded attempts of these operation runs (the journal), in index order per run."""
+    if not run_ids:
+        return []
+    rows = conn.execute(
+        select(operation_attempts)
+        .where(operation_attempts.c.run_id.in_(list(run_ids)))
+        .order_by(operation_attempts.c.run_id, operation_attempts.c.attempt_index)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def stored_steps(*, conn: Connection, run_ids: Sequence[UUID]) -> list[dict[str, Any]]:
+    """Return the finished step results of these runs, with each operation run's output."""
+    if not run_ids:
+        return []
+    rows = conn.execute(
+        select(
+            step_results.c.pipeline_run_id,
+            step_results.c.step_position,
+            step_results.c.operation_id,
+            step_results.c.status,
+            step_results.c.skip_reason,
+            step_results.c.operation_run_id,
+            step_results.c.output_payload,
+            step_results.c.error_message,
+            step_results.c.error_details,
+            step_results.c.started_at,
+            step_results.c.finished_at,
+            step_results.c.duration_ms,
+            operation_runs.c.output_payload.label("operation_output"),
+        )
+        .select_from(
+            step_results.outerjoin(operation_runs, operation_runs.c.run_id == step_results.c.operation_run_id)
+        )
+        .where(
+            step_results.c.pipeline_run_id.in_(list(run_ids)),
+            step_results.c.status.in_(TERMINAL_STEP_STATUSES),
+        )
+        .order_by(step_results.c.pipeline_run_id, step_results.c.step_position)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def stored_children(*, conn: Connection, parent_ids: Sequence[UUID]) -> list[dict[str, Any]]:
+    """Return the child runs these runs' fan-outs created, in the order they were discovered."""
+    if not parent_ids:
+        return []
+    rows = conn.execute(
+        select(
+            pipeline_runs.c.id,
+            pipeline_runs.c.parent_pipeline_run_id,
+            pipeline_runs.c.parent_step_position,
+            pipeline_runs.c.entity_type,
+            pipeline_runs.c.entity_index,
+            pipeline_runs.c.context,
+        )
+        .where(pipeline_runs.c.parent_pipeline_run_id.in_(list(parent_ids)))
+        .order_by(pipeline_runs.c.parent_pipeline_run_id, pipeline_runs.c.entity_index)
+    )
+    return [dict(r._mapping) for r in rows]
 
 
 def mark_running(*, conn: Connection, run_ids: Sequence[UUID]) -> None:

@@ -1,0 +1,67 @@
+"""Paid answers under interruption: recorded as they arrive, never bought twice (real Ray, PG, sandbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from providers.sandbox.server import SandboxServer
+from providers.sandbox.world import World
+from store.tables import operation_attempts
+from tests.cluster.test_engine import _chunk_workers, _wait_until, ray_progress, submit, wait_for
+from tests.factories import ApiClient, make_tenant
+from tests.support.sandbox import NEUTRAL_KNOBS
+from tests.support.spend import FAULTS, STEPS, account, assert_accounted, requests_by_provider
+
+pytestmark = pytest.mark.usefixtures("ray_cluster")
+
+ROOTS = 300
+
+
+@contextmanager
+def fault_mix(sandbox: SandboxServer) -> Iterator[None]:
+    """The fault mix on every provider of the workload, then neutral knobs again."""
+    sandbox.set_knobs(FAULTS)
+    try:
+        yield
+    finally:
+        sandbox.set_knobs({name: NEUTRAL_KNOBS for name in FAULTS})
+
+
+def _attempts(engine: Engine, submission_id: UUID) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(operation_attempts)
+                .where(operation_attempts.c.submission_id == submission_id)
+            ).scalar_one()
+        )
+
+
+def test_a_chunk_worker_killed_mid_batch_buys_no_answer_twice(
+    api: ApiClient, engine: Engine, world: World, sandbox: SandboxServer, settings: Any
+) -> None:
+    tenant = make_tenant(api)
+    domains = world.sample_domains(ROOTS, seed_offset=313)
+    before = requests_by_provider(sandbox)
+    with fault_mix(sandbox):
+        submission_id = submit(api, tenant, STEPS, [{"input": {"company_domain": d}} for d in domains])
+        # Kill a chunk worker once the batch has bought a good number of answers.
+        _wait_until(lambda: _attempts(engine, submission_id) >= 150, timeout_s=180)
+        victims = _wait_until(lambda: _chunk_workers(submission_id))
+        victims[0].kill()
+        assert wait_for(engine, submission_id, timeout_s=400) in ("completed", "failed")
+        after = requests_by_provider(sandbox)
+    progress = ray_progress(submission_id)
+    assert progress["chunks_retried"] >= 1
+    books = account(engine, submission_id, {p: after[p] - before[p] for p in after})
+    # A kill loses at most what the killed chunk had in flight (one request per run) and what it
+    # had not flushed yet (a quarter second of answers).
+    assert_accounted(books, in_flight=settings.cluster.chunk_size + 25)
+    assert progress["answers_reused"] >= 1, "the replayed chunk reused no answer its first try bought"
