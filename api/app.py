@@ -13,6 +13,7 @@ from api.errors import BodySizeLimit, install_error_handlers
 from api.routers import (
     auth,
     batch,
+    batch_estimate,
     batch_submit,
     blueprints,
     companies,
@@ -90,6 +91,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         submissions,
         execute,
         batch_submit,
+        batch_estimate,
         batch,
         entities,
     ):

@@ -65,7 +65,7 @@ app = typer.Typer(help="Enrich a CSV or Parquet file through a blueprint.")
 class EnrichRequest:
     """What `dex enrich` was asked to do."""
 
-    out: Path
+    out: Path | None  # the results file (none for a dry run)
     input: Path | None = None
     blueprint: str | None = None
     maps: list[str] = field(default_factory=list)
@@ -74,6 +74,7 @@ class EnrichRequest:
     company: str | None = None
     resume: str | None = None
     chunk_rows: int = DEFAULT_BATCH_ROWS
+    dry_run: bool = False
 
 
 @dataclass
@@ -213,15 +214,26 @@ def _report(console: Console, fmt: FileFormat, found: Scan) -> None:
         _say(console, f"  … and {hidden:,} more rows")
 
 
-def _new_submission(
-    settings: Settings, engine: Engine, request: EnrichRequest, console: Console
-) -> uuid.UUID:
+@dataclass
+class CheckedInput:
+    """An input file checked against its blueprint (pass 1): ready to submit, or to estimate."""
+
+    path: Path
+    fmt: FileFormat
+    mapping: ColumnMapping
+    prepared: Prepared
+    found: Scan
+    checked_s: float
+
+
+def check_input(settings: Settings, engine: Engine, request: EnrichRequest, console: Console) -> CheckedInput:
+    """Resolve the tenant and blueprint, map the columns and check every row; refuse a bad file."""
     if request.input is None or request.blueprint is None:
         raise CliError("give INPUT and --blueprint (or --resume ID to re-attach to a submission)")
     path = request.input
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    if path.resolve() == request.out.resolve():
+    if request.out is not None and path.resolve() == request.out.resolve():
         raise CliError("--out must not be the input file")
     with _cli_errors():
         fmt = detect_format(path.name)
@@ -238,7 +250,7 @@ def _new_submission(
         clock = time.monotonic()
         with console.status(f"checking {path.name}…"):
             found = scan(path, fmt, mapping, prepared, request.chunk_rows)
-        checked_s, clock = time.monotonic() - clock, time.monotonic()
+        checked_s = time.monotonic() - clock
         if found.bad_rows:
             _report(console, fmt, found)
             if not request.skip_invalid:
@@ -246,6 +258,29 @@ def _new_submission(
             _say(console, f"skipping {found.bad_rows:,} bad rows (--skip-invalid)")
         if found.valid == 0:
             raise CliError(f"{path} has no row to enrich")
+    return CheckedInput(path, fmt, mapping, prepared, found, checked_s)
+
+
+def checked_entities(checked: CheckedInput, chunk_rows: int) -> Iterator[list[dict[str, Any]]]:
+    """Yield the good entities of a checked input, batch by batch (pass 2)."""
+    for good, _, _ in _checked_batches(
+        checked.path, checked.fmt, checked.mapping, checked.prepared, chunk_rows
+    ):
+        yield good
+
+
+def _new_submission(
+    settings: Settings, engine: Engine, request: EnrichRequest, console: Console
+) -> uuid.UUID:
+    checked = check_input(settings, engine, request, console)
+    path, fmt, mapping, prepared, found = (
+        checked.path,
+        checked.fmt,
+        checked.mapping,
+        checked.prepared,
+        checked.found,
+    )
+    with _cli_errors():
         metadata = {
             "input": str(path.resolve()),
             "format": fmt,
@@ -254,6 +289,7 @@ def _new_submission(
             "rows": found.rows,
             "skipped_rows": found.bad_rows,
         }
+        clock = time.monotonic()
         with console.status(f"submitting {found.valid:,} entities…"):
             submission_id = submit_file(
                 engine, path, fmt, mapping, prepared, found, chunk_rows=request.chunk_rows, metadata=metadata
@@ -261,7 +297,7 @@ def _new_submission(
     _say(
         console,
         f"submission {submission_id}: {found.valid:,} entities of {found.rows:,} rows "
-        f"(checked in {checked_s:,.1f}s, written in {time.monotonic() - clock:,.1f}s)",
+        f"(checked in {checked.checked_s:,.1f}s, written in {time.monotonic() - clock:,.1f}s)",
     )
     return submission_id
 
@@ -351,6 +387,8 @@ def run_enrich(
     on_poll: Callable[[Snapshot], None] | None = None,
 ) -> EnrichResult:
     """Submit the file (or re-attach with --resume), follow it to the end, and write the results."""
+    if request.out is None:
+        raise CliError("--out is required (only --dry-run goes without it)")
     with _cli_errors():
         detect_format(request.out.name)
     if not request.out.parent.is_dir():
@@ -428,7 +466,9 @@ def run_enrich(
 @one_line_errors
 def enrich(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results file: .csv or .parquet.", dir_okay=False)],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Results file: .csv or .parquet.", dir_okay=False)
+    ] = None,
     input: Annotated[
         Path | None,
         typer.Argument(
@@ -455,6 +495,13 @@ def enrich(
     chunk_rows: Annotated[
         int, typer.Option("--chunk-rows", min=100, help="Rows read and written per batch.")
     ] = DEFAULT_BATCH_ROWS,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Check the file, print its estimated provider calls and cost; submit nothing, call no one.",
+        ),
+    ] = False,
 ) -> None:
     """Enrich INPUT (CSV or Parquet) through a blueprint into OUTPUT, and OUTPUT.children for fan-outs.
 
@@ -463,6 +510,8 @@ def enrich(
     Every row is checked first: bad rows are reported, and the run refused unless --skip-invalid.
 
     Ctrl-C leaves the submission resumable: dex enrich --resume ID --out OUTPUT.
+
+    --dry-run prints what the file would call and cost (low / expected / high, from the org's history).
     """
     request = EnrichRequest(
         out=out,
@@ -474,8 +523,15 @@ def enrich(
         company=company,
         resume=resume,
         chunk_rows=chunk_rows,
+        dry_run=dry_run,
     )
-    run_enrich(settings_for(ctx), request, Console(highlight=False, soft_wrap=True))
+    console = Console(highlight=False, soft_wrap=True)
+    if dry_run:
+        from cli.estimate import run_dry_run
+
+        run_dry_run(settings_for(ctx), request, console)
+        return
+    run_enrich(settings_for(ctx), request, console)
 
 
 __all__ = ["EnrichRequest", "EnrichResult", "children_path", "enrich", "run_enrich"]

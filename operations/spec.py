@@ -65,6 +65,35 @@ class FanOut:
         return child
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderCalls:
+    """The actions one provider may be asked for in its turn of an operation: what a dry run prices.
+
+    `actions` come in order within the turn, each at most once (a lookup first, e.g. BlitzAPI's
+    domain-to-LinkedIn before its enrichment; the lookup's miss may end the turn). `alternatives` are
+    called instead of the last action for other inputs (CompanyEnrich by properties when there is no
+    domain). `after_found` providers form a second waterfall that runs only once the first found
+    something (resolve_email's verifiers, after a finder found an address).
+    """
+
+    provider: str
+    actions: tuple[str, ...]
+    alternatives: tuple[str, ...] = ()
+    after_found: bool = False
+
+    @property
+    def every_action(self) -> tuple[str, ...]:
+        """Every action this provider may be asked for."""
+        return (*self.actions, *self.alternatives)
+
+
+def calls(
+    provider: str, *actions: str, alternatives: tuple[str, ...] = (), after_found: bool = False
+) -> ProviderCalls:
+    """Declare the actions provider may be asked for in its turn of an operation."""
+    return ProviderCalls(provider, actions, alternatives, after_found)
+
+
 @dataclass(frozen=True)
 class OperationSpec:
     """A registered operation; `run` holds its logic, everything else is data a program can read."""
@@ -81,6 +110,17 @@ class OperationSpec:
     params: tuple[str, ...] = ()  # step_config keys the operation reads
     order_configurable: bool = False  # provider order may be overridden by configuration
     extra: dict[str, Any] = dataclass_field(default_factory=dict)
+    # The provider actions it may call, one entry per provider of `providers` (dry runs price them).
+    calls: tuple[ProviderCalls, ...] = ()
+
+    def __post_init__(self) -> None:
+        declared = [c.provider for c in self.calls]
+        if self.calls and sorted(declared) != sorted(self.providers):
+            raise ValueError(f"{self.id}: calls must name each provider once, as providers does")
+
+    def calls_of(self, provider: str) -> ProviderCalls | None:
+        """Return what provider may be asked for in this operation, if declared."""
+        return next((c for c in self.calls if c.provider == provider), None)
 
     @property
     def entity_type(self) -> EntityType:

@@ -9,7 +9,6 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.flexible import TenantOrSuperAdmin
 from api.deps import DbEngine, Launcher
-from api.errors import ApiError
 from api.routers.batch_upload import UPLOAD_OPENAPI
 from api.schemas.batch_submit import BatchSubmit, BatchSubmitted
 from api.schemas.common import Envelope, envelope
@@ -24,10 +23,7 @@ async def submit(
 ) -> dict[str, Any]:
     """Submit entities against a blueprint; the answer carries the submission id to poll."""
     org_id = caller.org_id(body.org_id)
-    company_id = caller.scoped_company(body.company_id)
-    if company_id is None:
-        message = "company_id is required: the batch belongs to one company"
-        raise ApiError(422, message, details=[{"field": "company_id", "message": message}])
+    company_id = batch_submit.require_company(caller.scoped_company(body.company_id))
     user_id = caller.tenant.user_id if caller.tenant else None
     submitted = await run_in_threadpool(
         batch_submit.submit, engine, body, org_id=org_id, company_id=company_id, user_id=user_id

@@ -95,6 +95,23 @@ def entity_problems(prepared: Prepared, entities: Sequence[dict[str, Any]]) -> l
     return problems
 
 
+def require_company(company_id: uuid.UUID | None) -> uuid.UUID:
+    """Return the batch's company, or refuse the batch: it belongs to one company."""
+    if company_id is None:
+        message = "company_id is required: the batch belongs to one company"
+        raise ApiError(422, message, details=[{"field": "company_id", "message": message}])
+    return company_id
+
+
+def check_entities(prepared: Prepared, entities: Sequence[dict[str, Any]]) -> None:
+    """Refuse the batch (422, naming the bad entities) unless every entity can run the blueprint."""
+    problems = entity_problems(prepared, entities)
+    if problems:
+        shown = problems[:MAX_REPORTED_PROBLEMS]
+        message = f"{len(problems)} entities cannot run this blueprint: {shown[0]['message']}"
+        raise ApiError(422, message, details=shown)
+
+
 def open_submission(
     conn: Connection,
     prepared: Prepared,
@@ -171,11 +188,7 @@ def submit(
     inputs = [e.input for e in body.entities]
     with engine.begin() as conn:
         prepared = prepare(conn, blueprint_id=body.blueprint_id, org_id=org_id, company_id=company_id)
-        problems = entity_problems(prepared, inputs)
-        if problems:
-            shown = problems[:MAX_REPORTED_PROBLEMS]
-            message = f"{len(problems)} entities cannot run this blueprint: {shown[0]['message']}"
-            raise ApiError(422, message, details=shown)
+        check_entities(prepared, inputs)
         submission_id = open_submission(
             conn,
             prepared,

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from operations.contracts.ads import GoogleAdsOutput, LinkedInAdsOutput, MetaAdsOutput
 from operations.inputs import Inputs
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, need
+from operations.spec import OperationSpec, OperationStatus, calls, need
 from providers.base import Outcome as ProviderOutcome
 
 PROVIDER = "adyntel"
@@ -137,6 +137,7 @@ OPERATIONS = [
         requires=(need(*DOMAIN_INPUTS, *PAGE_ID_INPUTS),),
         optional=("continuation_token",),
         providers=(PROVIDER,),
+        calls=(calls(PROVIDER, "linkedin_ads"),),
     ),
     OperationSpec(
         id="company.ads.search.meta",
@@ -146,6 +147,7 @@ OPERATIONS = [
         requires=(need("keyword", *DOMAIN_INPUTS, "facebook_url"),),
         optional=("continuation_token",),
         providers=(PROVIDER,),
+        calls=(calls(PROVIDER, "meta_ads", alternatives=("meta_ad_search",)),),
         params=("keyword", "country_code", "media_type", "active_status"),
     ),
     OperationSpec(
@@ -156,6 +158,7 @@ OPERATIONS = [
         requires=(need(*DOMAIN_INPUTS),),
         optional=("continuation_token",),
         providers=(PROVIDER,),
+        calls=(calls(PROVIDER, "google_ads"),),
         params=("media_type",),
     ),
 ]

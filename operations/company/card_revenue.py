@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from operations.contracts.company_enrich import CardRevenueOutput
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, need
+from operations.spec import OperationSpec, OperationStatus, calls, need
 
 DEFAULT_MONTHS_BACK = 12
 MAX_MONTHS_BACK = 24  # Enigma's adapter caps the monthly series here
@@ -37,5 +37,6 @@ OPERATIONS = [
         requires=(need("company_name", "company_domain", "company_website"),),
         params=("months_back",),
         providers=("enigma",),
+        calls=(calls("enigma", "card_revenue"),),
     )
 ]

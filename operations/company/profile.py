@@ -8,7 +8,7 @@ from typing import Any
 from operations.contracts.company_enrich import CompanyProfile, CompanyProfileOutput
 from operations.inputs import clean_text, normalize_domain, normalize_linkedin_url
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, need
+from operations.spec import OperationSpec, OperationStatus, calls, need
 from providers.base import Outcome as ProviderOutcome
 from providers.base import ProviderResult
 
@@ -139,5 +139,11 @@ OPERATIONS = [
         providers=PROVIDERS,
         policy="merge_accumulate",
         order_configurable=True,
+        calls=(
+            calls("prospeo", "enrich_company"),
+            calls("blitzapi", "domain_to_linkedin", "enrich_company"),
+            calls("companyenrich", "enrich_company", alternatives=("enrich_company_by_properties",)),
+            calls("leadmagic", "company_search"),
+        ),
     )
 ]

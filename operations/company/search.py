@@ -14,7 +14,7 @@ from operations.contracts.search import (
 )
 from operations.inputs import clean_text, normalize_domain, normalize_linkedin_url
 from operations.runtime import OperationRun, Outcome
-from operations.spec import FanOut, OperationSpec, OperationStatus, need
+from operations.spec import FanOut, OperationSpec, OperationStatus, calls, need
 from providers.base import Outcome as ProviderOutcome
 from providers.base import ProviderResult
 
@@ -258,6 +258,7 @@ OPERATIONS = [
         providers=PROVIDERS,
         policy="accumulate",
         order_configurable=True,
+        calls=tuple(calls(p, ACTIONS[p]) for p in PROVIDERS),
         fan_out=FanOut("results", "company"),
     ),
     OperationSpec(
@@ -269,6 +270,7 @@ OPERATIONS = [
         optional=("country_code",),
         params=ECOMMERCE_SEARCH_PARAMS,
         providers=("storeleads",),
+        calls=(calls("storeleads", "search"),),
         fan_out=FanOut(
             "results", "company", rename={"domain": "company_domain", "merchant_name": "company_name"}
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from operations.contracts.company_enrich import TechnographicsOutput
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, need
+from operations.spec import OperationSpec, OperationStatus, calls, need
 
 
 async def technographics(run: OperationRun) -> Outcome:
@@ -26,5 +26,6 @@ OPERATIONS = [
         run=technographics,
         requires=(need("company_domain", "company_website", "domain"),),
         providers=("leadmagic",),
+        calls=(calls("leadmagic", "technographics"),),
     )
 ]

@@ -11,7 +11,7 @@ from operations.contracts.identity import CompanyIdentityOutput
 from operations.inputs import Inputs, clean_text, normalize_domain, normalize_linkedin_url
 from operations.micro.runner import processor, weakest
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, need
+from operations.spec import OperationSpec, OperationStatus, calls, need
 from providers.base import Outcome as ProviderOutcome
 from providers.base import ProviderResult
 from providers.parallel import task_inputs
@@ -212,5 +212,11 @@ OPERATIONS = [
         providers=PROVIDERS,
         params=("research_fallback", "processor"),
         order_configurable=True,
+        calls=(
+            calls("prospeo", "enrich_company"),
+            calls("companyenrich", "enrich_company", alternatives=("enrich_company_by_properties",)),
+            calls("blitzapi", "domain_to_linkedin", alternatives=("linkedin_to_domain",)),
+            calls("parallel", "task_run"),
+        ),
     )
 ]

@@ -11,7 +11,7 @@ from typing import Any
 from operations.contracts.base import Contract
 from operations.inputs import Inputs, clean_text, normalize_linkedin_url
 from operations.runtime import OperationRun, Outcome
-from operations.spec import Need, OperationSpec, OperationStatus, need
+from operations.spec import Need, OperationSpec, OperationStatus, calls, need
 from providers.parallel import DEFAULT_PROCESSOR, processor_price, task_inputs
 
 PROVIDERS = ("parallel",)
@@ -124,6 +124,7 @@ class MicroOp:
             requires=self.requires(),
             optional=self.optional(),
             providers=PROVIDERS,
+            calls=tuple(calls(p, "task_run") for p in PROVIDERS),
             params=(PROCESSOR_PARAM,),
             extra={"variants": [{"endpoint": v.endpoint, "inputs": list(v.inputs)} for v in self.variants]},
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from operations.contracts.person_enrich import PersonProfileOutput
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus
+from operations.spec import OperationSpec, OperationStatus, calls
 
 PROVIDERS = ("prospeo", "ampleleads", "leadmagic")
 _FIELDS = tuple(name for name in PersonProfileOutput.model_fields if name != "source_provider")
@@ -81,5 +81,11 @@ OPERATIONS = [
         ),
         providers=PROVIDERS,
         params=("include_work_history",),
+        # AmpleLeads is asked only when the step sets include_work_history.
+        calls=(
+            calls("prospeo", "enrich_person"),
+            calls("ampleleads", "person_enrich"),
+            calls("leadmagic", "b2b_profile"),
+        ),
     )
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from operations.contracts.person_contact import ResolveEmailOutput
 from operations.person.verification import VERIFIERS, verify_address
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, need
+from operations.spec import OperationSpec, OperationStatus, calls, need
 from providers.base import Outcome as ProviderOutcome
 
 FINDERS = ("leadmagic", "icypeas", "parallel")
@@ -61,5 +61,9 @@ OPERATIONS = [
             need("first_name", "last_name", "full_name"),
         ),
         providers=(*FINDERS, *VERIFIERS),
+        calls=(
+            *(calls(p, _ACTIONS[p]) for p in FINDERS),
+            *(calls(p, "verify", after_found=True) for p in VERIFIERS),
+        ),
     )
 ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from operations.contracts.person_contact import ResolveMobileOutput
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, need
+from operations.spec import OperationSpec, OperationStatus, calls, need
 
 PROVIDERS = ("leadmagic", "blitzapi")
 
@@ -42,5 +42,6 @@ OPERATIONS = [
         requires=(need("profile_url", "linkedin_url", "work_email", "personal_email", "email"),),
         providers=PROVIDERS,
         order_configurable=True,
+        calls=(calls("leadmagic", "mobile_finder"), calls("blitzapi", "find_phone")),
     )
 ]

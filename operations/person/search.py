@@ -11,7 +11,7 @@ from typing import Any
 from operations.contracts.person_search import PersonSearchItem, PersonSearchOutput
 from operations.inputs import Inputs, clean_text, normalize_linkedin_url
 from operations.runtime import OperationRun, Outcome
-from operations.spec import FanOut, OperationSpec, OperationStatus, need
+from operations.spec import FanOut, OperationSpec, OperationStatus, calls, need
 from providers.base import Outcome as ProviderOutcome
 from providers.base import ProviderResult
 
@@ -380,5 +380,11 @@ OPERATIONS = [
             "provider_filters",
         ),
         order_configurable=True,
+        calls=(
+            calls("prospeo", "search_person"),
+            calls("blitzapi", "domain_to_linkedin", "employee_finder", alternatives=("waterfall_icp",)),
+            calls("companyenrich", "search_people"),
+            calls("leadmagic", "employee_finder", alternatives=("role_finder",)),
+        ),
     )
 ]

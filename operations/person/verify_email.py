@@ -5,7 +5,7 @@ from __future__ import annotations
 from operations.contracts.person_contact import VerifyEmailOutput
 from operations.person.verification import VERIFIERS, verify_address
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, need
+from operations.spec import OperationSpec, OperationStatus, calls, need
 
 
 async def verify_email(run: OperationRun) -> Outcome:
@@ -28,5 +28,6 @@ OPERATIONS = [
         requires=(need("email", "work_email"),),
         providers=VERIFIERS,
         order_configurable=True,
+        calls=tuple(calls(p, "verify") for p in VERIFIERS),
     )
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from operations.contracts.research import VcFundingOutput
 from operations.research.revenueinfra import DOMAIN_INPUTS, PROVIDER, ask, domain_request
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, need
+from operations.spec import OperationSpec, OperationStatus, calls, need
 
 
 async def check_vc_funding(run: OperationRun) -> Outcome:
@@ -40,5 +40,6 @@ OPERATIONS = [
         run=check_vc_funding,
         requires=(need(*DOMAIN_INPUTS),),
         providers=(PROVIDER,),
+        calls=(calls(PROVIDER, "vc_funding"),),
     )
 ]

@@ -10,7 +10,7 @@ from operations.contracts.pricing import PricingIntelligenceOutput
 from operations.inputs import Inputs, normalize_domain
 from operations.research.revenueinfra import DOMAIN_INPUTS, PROVIDER
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, need
+from operations.spec import OperationSpec, OperationStatus, calls, need
 from providers.base import Outcome as ProviderOutcome
 from providers.revenueinfra.pricing import FIELDS, action_name
 
@@ -80,5 +80,6 @@ OPERATIONS = [
         optional=(*DOMAIN_INPUTS, "company_name"),
         providers=(PROVIDER,),
         policy="fixed_sequence",
+        calls=(calls(PROVIDER, *(action_name(field) for field in FIELDS)),),
     )
 ]

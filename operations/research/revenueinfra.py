@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from operations.inputs import Inputs
 from operations.runtime import OperationRun, Outcome
-from operations.spec import FanOut, Need, OperationSpec, OperationStatus, need
+from operations.spec import FanOut, Need, OperationSpec, OperationStatus, calls, need
 from providers.base import Outcome as ProviderOutcome
 
 PROVIDER = "revenueinfra"
@@ -86,6 +86,7 @@ def list_operation(lookup: ListLookup) -> OperationSpec:
         requires=lookup.requires,
         optional=lookup.optional,
         providers=(PROVIDER,),
+        calls=(calls(PROVIDER, lookup.action),),
         fan_out=lookup.fan_out,
         params=("max_results",),
     )

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from operations.contracts.research import G2UrlOutput, PricingPageUrlOutput
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, need
+from operations.spec import OperationSpec, OperationStatus, calls, need
 from providers._research_prompts import bare_domain, valid_url
 from providers.base import Outcome as ProviderOutcome
 
@@ -76,6 +76,8 @@ def _spec(
         requires=(need("company_name"),),
         optional=DOMAIN_INPUTS,
         providers=PROVIDERS,
+        # Each provider's action is named as the operation is (resolve_g2_url, …).
+        calls=tuple(calls(p, operation_id.rsplit(".", 1)[-1]) for p in PROVIDERS),
     )
 
 
