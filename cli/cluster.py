@@ -65,13 +65,36 @@ def start() -> None:
 
 @app.command("stop")
 @one_line_errors
-def stop() -> None:
-    """Stop the local Ray cluster dex started (only its processes), and every batch running on it."""
-    from cluster.runtime import local_cluster, stop_local_cluster
+def stop(
+    force: Annotated[
+        bool, typer.Option("--force", help="Stop at once, without letting provider calls in flight answer.")
+    ] = False,
+) -> None:
+    """Stop the local Ray cluster dex started (only its processes), and every batch running on it.
+
+    First its batches stop gracefully: no new provider call starts, calls already sent get
+    STOP_GRACE_S to answer, and what they bought is written; the batches resume at the next start.
+    """
+    from cluster.runtime import connect, local_cluster, shutdown, stop_local_cluster
 
     settings = settings_or_exit()
     _refuse_with_address(settings, "stop")
     running = local_cluster(settings.dex_state_dir).running()
+    if running and not force:
+        from cluster.stopping import stop_batches
+
+        try:
+            connect(settings.cluster, state_dir=settings.dex_state_dir)
+            summary = stop_batches(settings.cluster.stop_grace_s)
+            if summary.submissions:
+                typer.echo(
+                    f"stopped {len(summary.submissions)} batch(es) in {summary.seconds:,.1f}s; "
+                    f"{summary.runs_stopped:,} runs resume at the next start"
+                )
+        except Exception as exc:  # the cluster is going down anyway
+            typer.echo(f"could not stop the batches gracefully ({str(exc).strip()[:200]}); stopping anyway")
+        finally:
+            shutdown()
     stopped = stop_local_cluster(settings.dex_state_dir)
     if running:
         typer.echo(f"stopped the local Ray cluster ({stopped} processes)")

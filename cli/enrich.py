@@ -379,6 +379,24 @@ def _fan_out_fields(steps: list[dict[str, Any]]) -> set[str]:
     return fields
 
 
+def _stop_gracefully(settings: Settings, console: Console) -> None:
+    """Ray ends with this process: stop its batches first, so no answer already paid for is lost."""
+    from cluster.stopping import stop_batches
+
+    grace = settings.cluster.stop_grace_s
+    _say(
+        console,
+        f"stopping: no new provider calls; calls already sent get up to {grace:g}s to answer "
+        "(Ctrl-C again to quit at once)",
+    )
+    try:
+        summary = stop_batches(grace)
+    except KeyboardInterrupt:
+        _say(console, "quit at once: answers still on their way are lost")
+        raise typer.Exit(INTERRUPTED) from None
+    _say(console, f"stopped in {summary.seconds:,.1f}s: {summary.runs_stopped:,} runs left to resume")
+
+
 def run_enrich(
     settings: Settings,
     request: EnrichRequest,
@@ -439,6 +457,7 @@ def run_enrich(
         except KeyboardInterrupt:
             resume = f"dex enrich --resume {submission_id} --out {request.out}"
             if cluster is not None and cluster.owns_ray:
+                _stop_gracefully(settings, console)
                 _say(
                     console,
                     f"submission {submission_id} is saved; the local Ray stops with this command, "

@@ -35,6 +35,7 @@ def _serve(settings: Settings, host: str, port: int, *, cluster: bool = True) ->
 
     from api.app import create_app
 
+    info: dict[str, object] = {}
     with open_database(settings, migrate=True) as db:
         if cluster:
             from cli.cluster import ray_line
@@ -50,6 +51,16 @@ def _serve(settings: Settings, host: str, port: int, *, cluster: bool = True) ->
         application = create_app(settings, db.engine)
         typer.echo(f"API on http://{host}:{port}  (OpenAPI at /openapi.json, docs at /docs)")
         uvicorn.run(application, host=host, port=port, log_level="info")
+        if info.get("stops_with_process"):
+            # Ray lives in this process (RAY_LOCAL_MODE=in_process): stop its batches before it goes,
+            # so no answer already paid for is lost. (The persistent cluster keeps running them.)
+            from cluster.stopping import stop_batches
+
+            summary = stop_batches(settings.cluster.stop_grace_s)
+            typer.echo(
+                f"stopped {len(summary.submissions)} batch(es) in {summary.seconds:,.1f}s; "
+                f"{summary.runs_stopped:,} runs resume at the next start"
+            )
 
 
 @app.command()

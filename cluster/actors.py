@@ -88,6 +88,14 @@ class GatewayActor:
         return True
 
     @ray.method(concurrency_group="admin")
+    def resume(self) -> bool:
+        """Let calls start again after a stop (the cluster stayed up)."""
+        self._book.resume()
+        if self._gateway is not None:
+            self._gateway.holder.stop.clear()
+        return True
+
+    @ray.method(concurrency_group="admin")
     def health(self) -> dict[str, Any]:
         """Return limits, lanes, holders, circuit state and the counters every holder reported."""
         endpoint = endpoint_for(get_provider(self._provider), self._settings)

@@ -20,7 +20,7 @@ from ray.actor import ActorHandle
 
 from cluster.actors import gateway_handles
 from cluster.gateway import ProviderGateway
-from cluster.leases import BATCH, INTERACTIVE, LeaseAsk, LeaseGrant, LeaseHolder
+from cluster.leases import BATCH, INTERACTIVE, LeaseAsk, LeaseGrant, LeaseHolder, StopSignal
 from config import ProviderSettings
 from operations.runtime import CallsStopped
 from providers.base import ErrorClass, Outcome, PolledAction, ProviderResult
@@ -41,6 +41,12 @@ def _unavailable(provider: str, action: str, message: str) -> ProviderResult:
 def _read_in_lists(provider: str, action: str) -> bool:
     spec = all_providers()[provider].actions.get(action)
     return isinstance(spec, PolledAction) and spec.build_poll_many is not None
+
+
+def _ignore_failure(done: asyncio.Future[None]) -> None:
+    # A failed listen is the calls' problem (they see the book unreachable), not the listener's.
+    if not done.cancelled():
+        done.exception()
 
 
 class BatchingCaller:
@@ -146,6 +152,8 @@ class LeasedCaller:
         self._max_connections = max_connections
         self._gateways: dict[str, ProviderGateway] = {}
         self._remote = BatchingCaller(self._handles, tick_s=0.001 if priority == INTERACTIVE else 0.005)
+        self._stop = StopSignal()  # shared by this caller's holders: one hearing of a stop is enough
+        self._listening: asyncio.Future[None] | None = None
         self.provider_calls = 0
 
     @property
@@ -155,9 +163,20 @@ class LeasedCaller:
 
     @property
     def stop_deadline(self) -> float | None:
-        """When the engine is stopping (as any of this process's holders heard): when calls must end."""
-        deadlines = [g.holder.stop_deadline for g in self._gateways.values() if g.holder.stop_deadline]
-        return min(deadlines) if deadlines else None
+        """When the engine is stopping (as any of this caller's holders heard): when calls must end."""
+        return self._stop.deadline
+
+    def listen(self) -> None:
+        """Ask a gateway's book for news (a stop) even while no call waits on any of them.
+
+        In the background, at most one at a time: a slow book must not hold up the caller.
+        """
+        gateway = next(iter(self._gateways.values()), None)
+        if gateway is None or self._stop.deadline is not None:
+            return
+        if self._listening is None or self._listening.done():
+            self._listening = asyncio.ensure_future(gateway.holder.listen())
+            self._listening.add_done_callback(_ignore_failure)
 
     async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
         """Run provider.action here under the credential's leases (or in its actor, for listed jobs).
@@ -190,6 +209,7 @@ class LeasedCaller:
                 limits,
                 _ActorLease(provider, self.settings, self._handles.get(provider)),
                 priority=self.priority,
+                stop=self._stop,
             )
             gateway = self._gateways[provider] = ProviderGateway(
                 adapter, endpoint_for(adapter, self.settings), limits, client=self._client, holder=holder
@@ -198,6 +218,8 @@ class LeasedCaller:
 
     async def close(self) -> None:
         """Return every permit, send the last counters, close the HTTP client."""
+        if self._listening is not None and not self._listening.done():
+            self._listening.cancel()
         await asyncio.gather(*(g.close() for g in self._gateways.values()))
         if self._client is not None:
             await self._client.close()

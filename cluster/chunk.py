@@ -51,6 +51,10 @@ from store.repositories import entities as entity_store
 log = logging.getLogger(__name__)
 
 
+# How often a chunk asks the gateways for news of a stop when none of its calls is waiting on them.
+LISTEN_S = 1.0
+
+
 @dataclass(frozen=True, slots=True)
 class ChunkJob:
     """The runs of one chunk and everything needed to run them."""
@@ -179,7 +183,12 @@ class ChunkRunner:
         """Carry every run; once the engine stops, cut off what is still in flight at its deadline."""
         tasks = [asyncio.ensure_future(self._carry(state, writer)) for state in states]
         pending: set[asyncio.Future[None]] = set(tasks)
+        listen = getattr(self.caller, "listen", None)
+        listened = time.monotonic()
         while pending:
+            if listen is not None and time.monotonic() - listened >= LISTEN_S:
+                listen()  # runs all waiting out a backoff or an answer still hear of a stop
+                listened = time.monotonic()
             deadline = getattr(self.caller, "stop_deadline", None)
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 CHILD_SWEEP_S = 1.0
 STOPPED = "stopped"  # a coordinator's end when the engine stops: its submission stays running
+STOPPED_LINGER_S = 2.0
 
 
 def coordinator_name(submission_id: uuid.UUID) -> str:
@@ -71,10 +72,10 @@ class BatchCoordinator:
             log.exception("coordinator of %s failed", self.submission_id)
             self.state = "crashed"
             raise
-        if status == STOPPED:
-            return status  # the cluster is going down: the next start resumes the submission
-        # A detached actor is a process: it must not outlive its submission for long.
-        await asyncio.sleep(self.settings.cluster.coordinator_linger_s)
+        # A detached actor is a process: it must not outlive its submission for long. Stopped, it
+        # stays only for the stop to read its state: its submission resumes under a new coordinator.
+        linger = STOPPED_LINGER_S if status == STOPPED else self.settings.cluster.coordinator_linger_s
+        await asyncio.sleep(linger)
         ray.actor.exit_actor()
         return status
 

@@ -179,8 +179,9 @@ class ProviderGateway:
             if on_try is not None:
                 on_try(result)  # journaled now: this try is over, another follows
             self._count_retry()
-            await asyncio.sleep(self._backoff(1, result))
+            await self.holder.stop.sleep(self._backoff(1, result))
             retrying = AsyncRetrying(
+                sleep=self.holder.stop.sleep,  # a stop ends the backoff: the retry will not be made
                 stop=stop_after_attempt(self.max_attempts - 1),
                 wait=self._wait,
                 retry=retry_if_result(lambda r: isinstance(r, ProviderResult) and r.is_retryable),

@@ -222,6 +222,10 @@ class LeaseBook:
         """Stop the credential's calls: no new permit or send time; those in flight get grace_s to end."""
         self._stop_at = self.clock() + max(0.0, grace_s)
 
+    def resume(self) -> None:
+        """Undo a stop (the cluster stayed up): calls may start again."""
+        self._stop_at = None
+
     @property
     def stopping(self) -> bool:
         return self._stop_at is not None
@@ -406,6 +410,39 @@ class LeaseBook:
 LeaseFn = Callable[[LeaseAsk], Awaitable[LeaseGrant]]
 
 
+class StopSignal:
+    """The engine is stopping, as the holders of one process heard it from their books.
+
+    Shared by a process's holders (one per credential): once any of them hears of the stop, none
+    starts a call, and waits that would end in a call (a retry's backoff) end at once.
+    """
+
+    def __init__(self) -> None:
+        self.deadline: float | None = None  # monotonic time by which calls in flight must end
+        self._event: asyncio.Event | None = None
+
+    def set(self, deadline: float) -> None:
+        """Note the stop and its deadline; wake whatever waits."""
+        self.deadline = deadline if self.deadline is None else min(self.deadline, deadline)
+        if self._event is not None:
+            self._event.set()
+
+    def clear(self) -> None:
+        """Forget a stop that was undone (the cluster stayed up)."""
+        self.deadline = None
+        self._event = None
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep, unless the engine stops meanwhile: then raise CallsStopped at once."""
+        if self.deadline is None:
+            if self._event is None:
+                self._event = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), seconds)
+        if self.deadline is not None:
+            raise CallsStopped("the engine is stopping")
+
+
 class BookUnreachable(Exception):
     """The credential's book could not be reached for a while: waiting requests give up."""
 
@@ -432,6 +469,7 @@ class LeaseHolder:
         keep_s: float = 0.2,
         unreachable_s: float = 30.0,
         eager_reports: bool = False,
+        stop: StopSignal | None = None,
     ) -> None:
         self.limits = limits
         self._lease = lease
@@ -460,7 +498,7 @@ class LeaseHolder:
         self._loop_task: asyncio.Task[None] | None = None
         self._last_call = 0.0
         self.lease_calls = 0
-        self.stop_deadline: float | None = None  # monotonic time by which calls in flight must end
+        self.stop = stop if stop is not None else StopSignal()
 
     # -- what requests use ------------------------------------------------------------------------
 
@@ -470,8 +508,14 @@ class LeaseHolder:
 
     @property
     def stopping(self) -> bool:
-        """Tell whether the engine is stopping (as this holder heard from the book): start no call."""
-        return self.stop_deadline is not None
+        """Tell whether the engine is stopping (as this process heard from a book): start no call."""
+        return self.stop.deadline is not None
+
+    async def listen(self) -> None:
+        """Ask the book now, even with nothing to ask for: an idle process hears of a stop too."""
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        await self._call(force=True)
 
     @property
     def exhausted(self) -> bool:
@@ -502,7 +546,7 @@ class LeaseHolder:
         try:
             await future
         except BaseException:
-            if future.done() and not future.cancelled():
+            if future.done() and not future.cancelled() and future.exception() is None:
                 self.release()  # granted as it was cancelled: give it back
             elif future in self._permit_waiters:
                 self._permit_waiters.remove(future)
@@ -600,11 +644,12 @@ class LeaseHolder:
                 await asyncio.sleep(self.tick_s)
             await self._call()
 
-    async def _call(self) -> None:
+    async def _call(self, force: bool = False) -> None:
         now = time.monotonic()
         slots, hold = self._wanted(now)
         report, self.report = self.report, Report()
-        if not slots and hold == self._held and not report and now - self._last_call < self.heartbeat_s:
+        idle = not slots and hold == self._held and not report
+        if idle and not force and now - self._last_call < self.heartbeat_s:
             return
         ask = LeaseAsk(self.priority, slots, hold, self._in_use, report or None)
         try:
@@ -660,7 +705,7 @@ class LeaseHolder:
 
     def _stopped(self, deadline: float) -> None:
         """The engine stops: every waiting request gives up (none of them was sent)."""
-        self.stop_deadline = deadline
+        self.stop.set(deadline)
         self._slots.clear()
         waiting: list[asyncio.Future[Any]] = [*self._permit_waiters]
         waiting += [w for ws in self._slot_waiters.values() for w in ws]

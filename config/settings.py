@@ -287,6 +287,12 @@ class ClusterSettings(BaseSettings):
     chunk_max_attempts: int = Field(
         default=3, ge=1, le=10, description="Tries of a chunk whose worker dies before its runs fail."
     )
+    stop_grace_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=600,
+        description="On a graceful stop, how long provider calls already sent get to answer.",
+    )
     coordinator_linger_s: float = Field(
         default=60.0,
         ge=0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -65,3 +66,41 @@ def test_a_chunk_worker_killed_mid_batch_buys_no_answer_twice(
     # had not flushed yet (a quarter second of answers).
     assert_accounted(books, in_flight=settings.cluster.chunk_size + 25)
     assert progress["answers_reused"] >= 1, "the replayed chunk reused no answer its first try bought"
+
+
+def test_a_graceful_stop_records_every_request_and_the_resumed_batch_completes(
+    api: ApiClient, engine: Engine, world: World, sandbox: SandboxServer, settings: Any
+) -> None:
+    from cluster.coordinator import find_coordinator
+    from cluster.launch import launch
+    from cluster.stopping import resume_batches, stop_batches
+
+    tenant = make_tenant(api)
+    domains = world.sample_domains(ROOTS, seed_offset=331)
+    before = requests_by_provider(sandbox)
+    try:
+        with fault_mix(sandbox):
+            submission_id = submit(api, tenant, STEPS, [{"input": {"company_domain": d}} for d in domains])
+            _wait_until(lambda: _attempts(engine, submission_id) >= 150, timeout_s=180)
+            # A grace shorter than LeadMagic's hangs: some calls are cut off, and must be recorded.
+            summary = stop_batches(grace_s=2.0)
+            assert str(submission_id) in summary.submissions and not summary.unfinished
+            assert summary.runs_stopped > 0 and summary.seconds < 2.0 + 15
+            stopped = requests_by_provider(sandbox)
+            time.sleep(1.0)
+            assert requests_by_provider(sandbox) == stopped, "a provider was called after the stop"
+            books = account(engine, submission_id, {p: stopped[p] - before[p] for p in stopped})
+            assert_accounted(books, in_flight=0)  # exactly: every request sent is a recorded attempt
+
+            _wait_until(lambda: find_coordinator(submission_id) is None, timeout_s=30)
+            resume_batches()
+            launch(submission_id, settings)
+            assert wait_for(engine, submission_id, timeout_s=400) in ("completed", "failed")
+            after = requests_by_provider(sandbox)
+    finally:
+        resume_batches()
+    books = account(engine, submission_id, {p: after[p] - before[p] for p in after})
+    assert_accounted(books, in_flight=0)
+    assert ray_progress(submission_id)["answers_reused"] >= 1, (
+        "the resumed runs reused no answer bought before"
+    )

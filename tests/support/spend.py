@@ -47,7 +47,9 @@ def requests_by_provider(sandbox: SandboxServer) -> dict[str, int]:
 _ATTEMPTS_SQL = text(
     """
     SELECT provider,
-           count(*) FILTER (WHERE http_status IS NOT NULL OR error_class = 'timeout') AS sent,
+           count(*) FILTER (
+               WHERE http_status IS NOT NULL OR error_class IN ('timeout', 'interrupted')
+           ) AS sent,
            count(*) AS attempts
       FROM operation_attempts
      WHERE submission_id = :submission
