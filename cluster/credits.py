@@ -183,6 +183,10 @@ class BalanceCache:
                 self._answers[name] = (time.monotonic(), summarize(name, True, checks.get(name)))
         return [self._answers[n][1] for n in wanted]
 
+    def forget(self) -> None:
+        """Drop every kept balance: the next `get` checks again."""
+        self._answers.clear()
+
     async def close(self) -> None:
         """Close the HTTP client."""
         if self._client is not None:

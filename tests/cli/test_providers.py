@@ -75,3 +75,15 @@ def test_a_check_through_the_gateway_clears_its_mark_only_when_credits_came_back
     back = {p.provider: p for p in collect(settings)}["leadmagic"]
     assert back.state == "ok" and back.credits_remaining is not None and back.credits_remaining > 0
     assert ray.get(handle.health.remote())["exhausted"] is False
+
+
+def test_dex_enrich_warnings_name_the_blueprints_providers_without_credits(
+    settings: Settings, sandbox: SandboxServer
+) -> None:
+    from cli.enrich import credit_warnings_for
+
+    steps = [{"position": 1, "operation_id": "company.enrich.technographics"}]  # leadmagic only
+    with knobs(sandbox, "leadmagic", credits=0), knobs(sandbox, "prospeo", credits=0):
+        warnings = credit_warnings_for(settings, steps)
+    assert len(warnings) == 1 and warnings[0].startswith("leadmagic has no credits left (balance 0)")
+    assert credit_warnings_for(settings, steps) == []
