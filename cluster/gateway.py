@@ -108,6 +108,10 @@ def _failed(provider: str, action: str, error: ErrorClass, message: str) -> Prov
     )
 
 
+class _NoCredits(Exception):
+    """The credential was marked out of credits before this attempt's first request was sent."""
+
+
 class ProviderGateway:
     """Rate-limited, retrying access to one provider credential."""
 
@@ -176,13 +180,7 @@ class ProviderGateway:
             self.credits_check = asyncio.get_running_loop().create_task(self._recheck())
         if await self.holder.still_exhausted():
             # The credential has no credits left: calling would only be refused, entity after entity.
-            exhausted = ProviderResult(
-                provider=self.name,
-                action=action,
-                outcome=Outcome.SKIPPED,
-                skip_reason=str(ErrorClass.NO_CREDITS),
-                message=f"{self.name} is out of credits",
-            )
+            exhausted = self._out_of_credits(action)
             self._count_outcome(exhausted)
             return exhausted
         lane = self.holder.lane_of(planned.path if planned is not None else "")
@@ -296,6 +294,15 @@ class ProviderGateway:
             message=str(exc),
         )
 
+    def _out_of_credits(self, action: str) -> ProviderResult:
+        return ProviderResult(
+            provider=self.name,
+            action=action,
+            outcome=Outcome.SKIPPED,
+            skip_reason=str(ErrorClass.NO_CREDITS),
+            message=f"{self.name} is out of credits",
+        )
+
     def _circuit_refusal(self, action: str) -> ProviderResult:
         return _failed(self.name, action, ErrorClass.PROVIDER_ERROR, "circuit open after repeated failures")
 
@@ -309,6 +316,10 @@ class ProviderGateway:
         async def admit(path: str) -> None:
             nonlocal admitted
             await holder.admit(path)
+            if not admitted and holder.exhausted:
+                # Marked while this call waited for its permit or send time: a whole chunk's calls
+                # wait together, and each would otherwise be refused in turn.
+                raise _NoCredits
             if not admitted:
                 admitted = True
                 stats.waiting -= 1
@@ -335,6 +346,8 @@ class ProviderGateway:
             )
         except BookUnreachable as exc:
             return self._unreachable(action, exc)
+        except _NoCredits:
+            return self._out_of_credits(action)
         finally:
             holder.release()
             if admitted:
