@@ -19,11 +19,13 @@ from api.routers import (
     companies,
     entities,
     execute,
+    providers,
     steps,
     submissions,
     users,
 )
 from api.routers.super_admin import router as super_admin_router
+from cluster.credits import BalanceCache
 from cluster.launch import BackgroundLauncher
 from config import Settings
 from store.engine import build_engine, resolve_database_url
@@ -52,6 +54,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             caller = getattr(application.state, name, None)
             if caller is not None:
                 await caller.close()
+        await application.state.balances.close()
         if owns_engine:
             engine.dispose()
 
@@ -65,6 +68,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.launcher = launcher
+    app.state.balances = BalanceCache(settings.providers)  # short-lived balances for submit warnings
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit,
@@ -94,6 +98,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         batch_estimate,
         batch,
         entities,
+        providers,
     ):
         app.include_router(module.router)
     app.include_router(super_admin_router)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from api.auth.context import AuthContext, SuperAdminContext, bearer_token, resolve_super_admin, resolve_tenant
 from cluster.caller import ClusterGatewayCaller
+from cluster.credits import BalanceCache
 from cluster.gateway import GatewayPool
 from cluster.launch import BackgroundLauncher
 from config import Settings
@@ -34,7 +35,13 @@ def _launcher(request: Request) -> BackgroundLauncher:
     return launcher
 
 
+def _balances(request: Request) -> BalanceCache:
+    cache: BalanceCache = request.app.state.balances
+    return cache
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
+Balances = Annotated[BalanceCache, Depends(_balances)]
 DbEngine = Annotated[Engine, Depends(_engine)]
 Launcher = Annotated[BackgroundLauncher, Depends(_launcher)]
 BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]

@@ -8,6 +8,7 @@ follows PostgreSQL, and the results are written page by page. Ctrl-C leaves the 
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -299,7 +300,24 @@ def _new_submission(
         f"submission {submission_id}: {found.valid:,} entities of {found.rows:,} rows "
         f"(checked in {checked.checked_s:,.1f}s, written in {time.monotonic() - clock:,.1f}s)",
     )
+    for warning in credit_warnings_for(settings, prepared.steps):
+        _say(console, f"warning: {warning}")
     return submission_id
+
+
+def credit_warnings_for(settings: Settings, steps: list[dict[str, Any]]) -> list[str]:
+    """Return the submit's warnings about keyed providers without credits (bounded in time)."""
+    from api.services.provider_credits import submit_warnings
+    from cluster.credits import BalanceCache
+
+    async def check() -> list[str]:
+        cache = BalanceCache(settings.providers)
+        try:
+            return await submit_warnings(cache, steps)
+        finally:
+            await cache.close()
+
+    return asyncio.run(check())
 
 
 def _load_submission(engine: Engine, submission_id: uuid.UUID) -> dict[str, Any]:

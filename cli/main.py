@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli import admin, bench, blueprints, enrich, status
+from cli import admin, bench, blueprints, enrich, providers, status
 from cli import cluster as cluster_cli
 from cli.context import CliError, head_revision, one_line_errors, open_database, settings_or_exit
 from config import Settings
@@ -27,6 +27,7 @@ app.add_typer(blueprints.app, name="blueprints")
 app.add_typer(cluster_cli.app, name="cluster")
 app.command("enrich")(enrich.enrich)
 app.command("status")(status.status)
+app.command("providers")(providers.providers)
 app.command("bench", context_settings={"allow_extra_args": True})(bench.bench)
 
 

@@ -4,11 +4,14 @@ Processes that call a provider lease send times and permits from its actor (`lea
 many requests) and make the HTTP calls themselves. The actor still runs calls of its own through
 `call_batch`, for polled actions that read many open jobs together (Icypeas): those jobs must be
 read in one place per credential. `health` runs in its own concurrency group, so it answers even
-while every call slot waits.
+while every call slot waits. When the book's exhausted mark is about to run out, a lease call starts
+one balance check in the background (`check_credits`, also run on demand by `dex providers`): a
+positive balance clears the mark for every holder, a zero keeps it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -56,6 +59,8 @@ class GatewayActor:
             circuit_cooldown_s=float(self._options.get("circuit_cooldown_s", 30.0)),
         )
         self._gateway: ProviderGateway | None = None
+        self._credits_check: asyncio.Task[Any] | None = None
+        self._has_balance = adapter.credits is not None
 
     def _ready(self) -> ProviderGateway:
         # Built on first use, inside the actor's event loop (the HTTP client binds to it).
@@ -75,7 +80,22 @@ class GatewayActor:
 
     def lease(self, holder_id: str, ask: LeaseAsk) -> LeaseGrant:
         """Grant a holder send times and permits (see cluster/leases.py)."""
-        return self._book.lease(holder_id, ask)
+        grant = self._book.lease(holder_id, ask)
+        if self._credits_check is None and self._has_balance and self._book.recheck_due():
+            # Runs on this (the default group's) event loop, where the gateway's HTTP client lives.
+            self._credits_check = asyncio.get_running_loop().create_task(self._recheck())
+        return grant
+
+    async def _recheck(self) -> None:
+        try:
+            await self.check_credits()
+        finally:
+            self._credits_check = None
+
+    async def check_credits(self) -> dict[str, Any]:
+        """Check the balance now and settle the exhausted mark on it; return the check and the state."""
+        checked = await self._ready().check_credits(self._book)
+        return {"check": checked, **self._book.credits_state()}
 
     async def call_batch(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[ProviderResult]:
         """Run a batch of (action, inputs) calls here, concurrently; answers in request order."""

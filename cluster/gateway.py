@@ -13,7 +13,9 @@ lane for every holder. Polled actions that can read many jobs at once share one 
 action. After `circuit_threshold` consecutive provider-health failures (5xx, timeouts, lost
 connections, unreadable bodies) across the cluster, the book opens the circuit for
 `circuit_cooldown_s` and calls fail at once; a request's own problem (bad input, a deadline) never
-opens it.
+opens it. `check_credits` reads the credential's balance (a free call, outside the limits) and
+settles the book's exhausted mark on it; a gateway keeping its own book does so by itself when the
+mark is about to run out.
 """
 
 from __future__ import annotations
@@ -69,6 +71,17 @@ def credential_concurrency(provider: Provider, limits: RateLimits) -> int:
     return min([limits.shared.concurrency, *listed])
 
 
+CREDITS_CHECK_TIMEOUT_S = 10.0
+
+
+def credits_remaining(result: ProviderResult | None) -> float | None:
+    """Return the credits a balance check found, None when it found none (failed, or no endpoint)."""
+    if result is None or result.outcome is not Outcome.FOUND or not result.data:
+        return None
+    remaining = result.data.get("credits_remaining")
+    return float(remaining) if isinstance(remaining, int | float) else None
+
+
 def local_holder(book: LeaseBook, name: str = "local") -> LeaseHolder:
     """Return a holder of a book in this same process (no ticks, reports applied at once)."""
 
@@ -96,6 +109,10 @@ def _failed(provider: str, action: str, error: ErrorClass, message: str) -> Prov
     )
 
 
+class _NoCredits(Exception):
+    """The credential was marked out of credits before this attempt's first request was sent."""
+
+
 class ProviderGateway:
     """Rate-limited, retrying access to one provider credential."""
 
@@ -111,6 +128,7 @@ class ProviderGateway:
         max_backoff_s: float = 30.0,
         circuit_threshold: int = 25,
         circuit_cooldown_s: float = 30.0,
+        credits_recheck_s: float = 600.0,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.provider = provider
@@ -130,10 +148,12 @@ class ProviderGateway:
                 concurrency=self.concurrency,
                 circuit_threshold=circuit_threshold,
                 circuit_cooldown_s=circuit_cooldown_s,
+                exhausted_recheck_s=credits_recheck_s,
             )
             if holder is None
             else None
         )
+        self.credits_check: asyncio.Task[ProviderResult | None] | None = None
         self.holder = holder if holder is not None else local_holder(self.book)  # type: ignore[arg-type]
         self._pollers: dict[str, BatchPoller] = {}
 
@@ -157,15 +177,11 @@ class ProviderGateway:
             skipped = await execute(spec, inputs, endpoint=self.endpoint, client=self.client)
             self._count_outcome(skipped)
             return skipped
-        if self.holder.exhausted:
+        if self.book is not None and self.credits_check is None and self._recheck_due():
+            self.credits_check = asyncio.get_running_loop().create_task(self._recheck())
+        if await self.holder.still_exhausted():
             # The credential has no credits left: calling would only be refused, entity after entity.
-            exhausted = ProviderResult(
-                provider=self.name,
-                action=action,
-                outcome=Outcome.SKIPPED,
-                skip_reason=str(ErrorClass.NO_CREDITS),
-                message=f"{self.name} is out of credits",
-            )
+            exhausted = self._out_of_credits(action)
             self._count_outcome(exhausted)
             return exhausted
         if self.holder.stopping:
@@ -199,6 +215,34 @@ class ProviderGateway:
             result = replace(result, retried=tuple(tries[:-1]))
         self._count_outcome(result)
         return result
+
+    async def check_credits(self, book: LeaseBook | None = None) -> ProviderResult | None:
+        """Read the credential's balance and settle the exhausted mark on it; None without an endpoint.
+
+        The check is free and rarely made, so it takes no permit or send time. The mark is settled
+        in `book`, else in this gateway's own book (a positive balance clears it, zero keeps it).
+        """
+        check = self.provider.credits
+        if check is None:
+            return None
+        limit = min(self.endpoint.max_timeout_s or CREDITS_CHECK_TIMEOUT_S, CREDITS_CHECK_TIMEOUT_S)
+        endpoint = replace(self.endpoint, max_timeout_s=limit)
+        checked = await execute(check, {}, endpoint=endpoint, client=self.client)
+        settle = book if book is not None else self.book
+        if settle is not None:
+            settle.settle_credits(credits_remaining(checked))
+            if settle is self.book:
+                await self.holder.refresh_exhausted()  # this process's calls follow the settled mark at once
+        return checked
+
+    def _recheck_due(self) -> bool:
+        return self.provider.credits is not None and self.book is not None and self.book.recheck_due()
+
+    async def _recheck(self) -> ProviderResult | None:
+        try:
+            return await self.check_credits()
+        finally:
+            self.credits_check = None
 
     async def call_many(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[ProviderResult]:
         """Run many (action, inputs) calls concurrently, in order of the answers' positions."""
@@ -260,6 +304,15 @@ class ProviderGateway:
             message=str(exc),
         )
 
+    def _out_of_credits(self, action: str) -> ProviderResult:
+        return ProviderResult(
+            provider=self.name,
+            action=action,
+            outcome=Outcome.SKIPPED,
+            skip_reason=str(ErrorClass.NO_CREDITS),
+            message=f"{self.name} is out of credits",
+        )
+
     def _circuit_refusal(self, action: str) -> ProviderResult:
         return _failed(self.name, action, ErrorClass.PROVIDER_ERROR, "circuit open after repeated failures")
 
@@ -275,6 +328,10 @@ class ProviderGateway:
         async def admit(path: str) -> None:
             nonlocal admitted
             await holder.admit(path)
+            if not admitted and holder.exhausted:
+                # Marked while this call waited for its permit or send time: a whole chunk's calls
+                # wait together, and each would otherwise be refused in turn.
+                raise _NoCredits
             if flight is not None:
                 flight.sent += 1
             if not admitted:
@@ -303,6 +360,8 @@ class ProviderGateway:
             )
         except BookUnreachable as exc:
             return self._unreachable(action, exc)
+        except _NoCredits:
+            return self._out_of_credits(action)
         finally:
             holder.release()
             if admitted:

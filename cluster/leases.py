@@ -15,6 +15,12 @@ interactive share, never queue behind a long backlog of granted slots). While in
 share of the permits are kept for them, and they take them ahead of batch work. Holders report
 their outcomes with their next lease call: 429s pause their lane for every holder, provider-health
 failures open the credential's circuit, and the counters add up to the gateway's health.
+
+A no-credits answer marks the credential exhausted for `exhausted_recheck_s`. Where the provider has
+a balance endpoint, whoever keeps the book (the gateway actor, or an own-book gateway) checks the
+balance once the mark is about to run out (`recheck_due`) and settles it (`settle_credits`): a
+positive balance clears the mark, a zero one keeps it for another period, a failed check leaves it
+to run out by time, after which one call finds out again.
 """
 
 from __future__ import annotations
@@ -205,7 +211,10 @@ class LeaseBook:
         self.holder_ttl_s = holder_ttl_s
         self.share_retry_s = share_retry_s
         self.exhausted_recheck_s = exhausted_recheck_s
+        # The balance is checked this long before the mark runs out, so a zero keeps it without a gap.
+        self.recheck_lead_s = min(30.0, exhausted_recheck_s / 2)
         self._exhausted_until = 0.0
+        self._exhausted_since: float | None = None
         self.circuit_threshold = circuit_threshold
         self.circuit_cooldown_s = circuit_cooldown_s
         self.clock = clock
@@ -373,12 +382,55 @@ class LeaseBook:
                 lane.paused_until = max(lane.paused_until, now + retry_after)
         if report.no_credits:
             # Every holder skips the credential until the mark runs out; then one call finds out again.
-            self._exhausted_until = max(self._exhausted_until, now + self.exhausted_recheck_s)
+            self.mark_exhausted(now)
         self._failures = report.health_failures if report.healthy else self._failures + report.health_failures
         if self._failures >= self.circuit_threshold:
             self._circuit_until = now + self.circuit_cooldown_s
             self._failures = 0
             self.totals.circuit_opened += 1
+
+    # -- credits --------------------------------------------------------------------------------------
+
+    def mark_exhausted(self, now: float | None = None) -> None:
+        """Mark the credential out of credits (again) for another exhausted_recheck_s."""
+        now = self.clock() if now is None else now
+        if not self.exhausted(now):
+            self._exhausted_since = now
+        self._exhausted_until = max(self._exhausted_until, now + self.exhausted_recheck_s)
+
+    def exhausted(self, now: float | None = None) -> bool:
+        """Tell whether the credential is marked out of credits."""
+        return (self.clock() if now is None else now) < self._exhausted_until
+
+    def recheck_due(self) -> bool:
+        """Tell whether the mark runs out soon enough that its balance should be checked now."""
+        now = self.clock()
+        return self.exhausted(now) and now >= self._exhausted_until - self.recheck_lead_s
+
+    def settle_credits(self, remaining: float | None) -> None:
+        """Apply a balance check: a positive balance clears the mark, none keeps (or sets) it.
+
+        `None` (the check failed, or the provider has no balance endpoint) changes nothing.
+        """
+        if remaining is None:
+            return
+        if remaining > 0:
+            self._exhausted_until, self._exhausted_since = 0.0, None
+        else:
+            self.mark_exhausted()
+
+    def credits_state(self) -> dict[str, Any]:
+        """Return whether the credential is exhausted, since when and until when (epoch seconds)."""
+        now = self.clock()
+        if not self.exhausted(now):
+            return {"exhausted": False, "exhausted_since": None, "exhausted_until": None}
+        wall = time.time()
+        since = self._exhausted_since if self._exhausted_since is not None else now
+        return {
+            "exhausted": True,
+            "exhausted_since": round(wall - (now - since), 3),
+            "exhausted_until": round(wall + (self._exhausted_until - now), 3),
+        }
 
     def health(self) -> dict[str, Any]:
         """Return the book's limits, lanes, holders, circuit and counters."""
@@ -388,7 +440,7 @@ class LeaseBook:
             "rate_per_second": round(self.limits.shared.per_second, 3),
             "concurrency": self.capacity,
             "circuit_open": now < self._circuit_until,
-            "exhausted": now < self._exhausted_until,
+            **self.credits_state(),
             "stopping": self.stopping,
             "paused_s": round(max([0.0, *(lane.paused_until - now for lane in self._lanes.values())]), 3),
             "lanes": {
@@ -492,7 +544,8 @@ class LeaseHolder:
         self._slot_waiters: dict[str, deque[asyncio.Future[float]]] = {}
         self._retry_at: dict[str, float] = {}
         self._circuit_until = 0.0
-        self._exhausted_until = 0.0
+        self._exhausted_until = 0.0  # 0 once no mark is known here
+        self._confirming: asyncio.Task[None] | None = None
         self._contended = False
         self._wake: asyncio.Event | None = None
         self._loop_task: asyncio.Task[None] | None = None
@@ -521,6 +574,35 @@ class LeaseHolder:
     def exhausted(self) -> bool:
         """Tell whether the credential is out of credits (as this holder last heard, or saw itself)."""
         return time.monotonic() < self._exhausted_until
+
+    async def still_exhausted(self) -> bool:
+        """Tell whether to skip the provider; once a mark has run out here, ask the book first.
+
+        A balance check may have kept the mark in the book since this holder last heard of it:
+        asking once (all waiting requests share the answer) saves a refused call per holder.
+        """
+        if self.exhausted:
+            return True
+        if not self._exhausted_until:
+            return False
+        await self.refresh_exhausted()
+        return self.exhausted
+
+    async def refresh_exhausted(self) -> None:
+        """Ask the book now whether the credential is out of credits (concurrent askers share one call)."""
+        if self._confirming is None:
+            self._confirming = asyncio.get_running_loop().create_task(self._ask_exhausted())
+        await asyncio.shield(self._confirming)
+
+    async def _ask_exhausted(self) -> None:
+        try:
+            grant = await self._lease(LeaseAsk(self.priority, {}, self._held, self._in_use, None))
+        except Exception:
+            grant = None  # the book is unreachable: the provider's own answer will tell
+        finally:
+            self._exhausted_until, self._confirming = 0.0, None
+        if grant is not None and grant.exhausted_s > 0:
+            self._exhausted_until = time.monotonic() + grant.exhausted_s
 
     def mark_exhausted(self) -> None:
         """Note a no-credits answer: skip the provider here at once, and tell the book."""
@@ -688,7 +770,7 @@ class LeaseHolder:
         self._held = grant.held
         self._contended = grant.contended
         self._circuit_until = now + grant.circuit_open_s
-        self._exhausted_until = now + grant.exhausted_s
+        self._exhausted_until = now + grant.exhausted_s if grant.exhausted_s > 0 else 0.0
         if grant.held < asked:
             self._permit_retry_at = now + grant.permit_retry_s
         self._hand_out_permits()

@@ -19,6 +19,10 @@ Facts (shared PROVIDER_FACTS.md, Adyntel section; docs.adyntel.com pages as copi
   (third-party report). A 200 with an empty list is still a billed call, so it carries the cost.
 - Limits: none published; one team saw throttling after ~900 domains a day, so we default to 2/s.
 
+`POST /credits_check` {api_key, email} exists (seen in public code) but its answer is undocumented: we
+read the first number under a name like `credits`, `remaining_credits`, `credits_left`, `available_credits`
+or `balance` (at the top or under `data`), and call any other shape a failed check, never a zero.
+
 Not documented, hence ASSUMED: error statuses and bodies. We read `message` (or `error.message`, or a
 string `error`); 401/403 = bad key or email, 402 or any message about credits = no credits, 429 and
 5xx retryable, other 4xx bad input.
@@ -30,6 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from providers.base import (
+    CREDITS,
     NO_KEY,
     Action,
     Build,
@@ -42,11 +47,13 @@ from providers.base import (
     RateLimit,
     RequestSpec,
     Skip,
+    balance,
     classify_http_error,
     first_present,
     json_object,
     malformed,
     missing,
+    number,
     result,
 )
 from providers.base import (
@@ -249,6 +256,37 @@ def parse_google_ads(response: HttpResponse) -> ProviderResult:
     return result("google_ads", NAME, _found_if(ads), response, data=data, cost_usd=COST_PER_CALL_USD)
 
 
+# Names a credits answer may use, in the order we trust them (the real shape is undocumented).
+CREDIT_FIELDS = (
+    "remaining_credits",
+    "credits_left",
+    "credits_remaining",
+    "available_credits",
+    "credits",
+    "balance",
+)
+
+
+def build_credits(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+    """Ask `POST /credits_check` for the account's credits (the answer's shape is undocumented)."""
+    return _post("/credits_check", {}, credentials)
+
+
+def parse_credits(response: HttpResponse) -> ProviderResult:
+    """Read the first credits number found at the top of the answer or under `data`, else fail the check."""
+    final, body = _answer(CREDITS, response)
+    if final is not None:
+        return final
+    data = body.get("data")
+    for place in (body, data if isinstance(data, dict) else {}):
+        for name in CREDIT_FIELDS:
+            value = number(place.get(name))
+            if value is not None:
+                return balance(NAME, response, value, plan=place.get("plan"), field=name)
+    shown = ", ".join(sorted(body)[:8]) or "nothing"
+    return malformed(CREDITS, NAME, response, f"credits_check answered an unknown shape (keys: {shown})")
+
+
 def _action(name: str, build: Build, parse: Parse, description: str) -> Action:
     return Action(NAME, name, build, parse, cost_usd=COST_PER_CALL_USD, description=description)
 
@@ -267,5 +305,7 @@ PROVIDER = Provider(
         ),
         "google_ads": _action("google_ads", build_google_ads, parse_google_ads, "Google ads of a company."),
     },
+    credits=Action(NAME, CREDITS, build_credits, parse_credits, description="Credits left (free)."),
+    credits_note="POST /credits_check: answer shape undocumented, read tolerantly",
     docs="docs.adyntel.com (linkedin, meta, meta ad search, google) via PROVIDER_FACTS.md; errors assumed",
 )

@@ -12,6 +12,7 @@ bencrane/api-reference-docs-new `ampleleads/*`, and the seed's adapter for how a
   with an empty `data` is a miss (not_found).
 - 401 missing or invalid key, 403 key inactive or revoked; 429 is retried (Retry-After when sent), 5xx too.
 - 4 credits per profile; 400 requests per minute per account.
+- `GET /credits?api_key=…` answers `{success: true, data: {available_credits}}`.
 
 ASSUMED, because the docs copy truncates the answer (correct it here if the real service differs):
 - `experience[]` items: `{title, company_name (or company), company_linkedin_url, location, start_date,
@@ -30,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from providers.base import (
+    CREDITS,
     NO_KEY,
     Action,
     Credentials,
@@ -40,10 +42,12 @@ from providers.base import (
     RateLimit,
     RequestSpec,
     Skip,
+    balance,
     classify_http_error,
     json_object,
     malformed,
     missing,
+    number,
     result,
 )
 from providers.http import HttpResponse
@@ -232,6 +236,30 @@ def parse_person_enrich(response: HttpResponse) -> ProviderResult:
     )
 
 
+def build_credits(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+    """Ask `GET /credits` for the credits available (free)."""
+    if not credentials.api_key:
+        return NO_KEY
+    return RequestSpec(
+        "GET", "/credits", headers={"accept": "application/json"}, params={"api_key": credentials.api_key},
+        timeout_s=10.0,
+    )  # fmt: skip
+
+
+def parse_credits(response: HttpResponse) -> ProviderResult:
+    """Read `data.available_credits`; `success: false` says why not, as every AmpleLeads answer does."""
+    body = json_object(response)
+    message = (_text(body.get("message")) or _text(body.get("error"))) if body else None
+    if response.status == 429 or response.status >= 500:
+        return classify_http_error(CREDITS, NAME, response, message=message)
+    if response.status >= 300 or (body is not None and body.get("success") is False):
+        error = _error_class(message, response.status)
+        return result(CREDITS, NAME, Outcome.FAILED, response, error_class=error, message=message)
+    if body is None:
+        return malformed(CREDITS, NAME, response)
+    return balance(NAME, response, number(_dict(body.get("data")).get("available_credits")))
+
+
 PROVIDER = Provider(
     name=NAME,
     base_url="https://api.ampleleads.io/v1",
@@ -246,5 +274,7 @@ PROVIDER = Provider(
             description="Enrich a person from their LinkedIn profile URL (work history, education, skills).",
         )
     },
+    credits=Action(NAME, CREDITS, build_credits, parse_credits, description="Credits available (free)."),
+    credits_note="GET /credits: data.available_credits",
     docs="AmpleLeads docs (authentication, person-enrich, get-credits); nested shapes assumed",
 )

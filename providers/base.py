@@ -232,11 +232,59 @@ class Provider:
     path_limits: Mapping[str, RateLimit] = field(default_factory=dict)
     limit_per_path: bool = False  # every endpoint has its own bucket at rate_limit's rate
     account_limit: RateLimit | None = None  # every request of the key together, on top of its lane
+    # The free balance check (`GET /v1/credits`, `GET /me`…) where the provider documents one: an
+    # action without inputs whose found answer is a `balance(…)`. Kept apart from `actions`, which
+    # operations call and pay for.
+    credits: Action | None = None
+    credits_note: str = "no balance endpoint"  # what is known, or uncertain, about the check
 
     @property
     def rate_limits(self) -> RateLimits:
         """Return the documented limits as one RateLimits."""
         return RateLimits(self.rate_limit, self.path_limits, self.limit_per_path, self.account_limit)
+
+
+CREDITS = "credits"  # the action name of every provider's balance check
+
+
+def number(value: Any) -> float | None:
+    """Return a JSON number (or numeric string) as a float; None for anything else, booleans included."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def balance(
+    provider: str,
+    response: HttpResponse,
+    remaining: float | None,
+    *,
+    plan: Any = None,
+    renews_at: Any = None,
+    used: float | None = None,
+    **extra: Any,
+) -> ProviderResult:
+    """Return a balance check's answer, normalized: credits remaining, plan, renewal, credits used.
+
+    A balance without a readable `remaining` is a body we cannot read, not a zero balance.
+    """
+    if remaining is None:
+        return malformed(CREDITS, provider, response, "no credits balance in the answer")
+    data = {
+        "credits_remaining": remaining,
+        "plan": str(plan) if plan not in (None, "") else None,
+        "renews_at": str(renews_at) if renews_at not in (None, "") else None,
+        "credits_used": used,
+        **{k: v for k, v in extra.items() if v is not None},
+    }
+    return result(CREDITS, provider, Outcome.FOUND, response, data=data, provider_status="balance")
 
 
 def result(

@@ -27,6 +27,7 @@ people-search benchmark and a public summary of its OpenAPI, zeynepavan/companye
   throttled, 5xx. Errors may come as `application/problem+json` (`{type, title, status, detail}`); the
   detail becomes the message. (The seed read a search 404/422 as "not found"; a 422 is a validation
   failure, so it is bad input here.)
+- `GET /me` (free) answers `{userId, credits{used, total}, capabilities{…}}`: the balance is total - used.
 - Answers may carry `x-credit-cost` (CompanyEnrich's benchmark reads it); when present it is the charge.
 - Price per credit is not in our sources: ASSUMED $0.02 (CompanyEnrich's own Apify actor sells
   enrichments at $20 per 1,000, an upper bound). Rate limit undocumented: ASSUMED 10/s, 10 in flight.
@@ -39,6 +40,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from providers.base import (
+    CREDITS,
     NO_KEY,
     Action,
     Build,
@@ -50,11 +52,13 @@ from providers.base import (
     RateLimit,
     RequestSpec,
     Skip,
+    balance,
     classify_http_error,
     first_present,
     json_object,
     malformed,
     missing,
+    number,
     result,
 )
 from providers.http import HttpResponse
@@ -67,6 +71,7 @@ SIMILAR_CREDITS = 5  # per company, and the minimum
 PEOPLE_CREDITS = 2  # per person, and the minimum
 DEFAULT_PAGE_SIZE = 25
 TIMEOUT_S = 30.0
+CREDITS_TIMEOUT_S = 10.0
 
 # Our canonical job levels (CONTRACTS §8) in CompanyEnrich's seniority words; others pass as written.
 SENIORITY = {"c-team": "c-suite", "c-level": "c-suite", "c_suite": "c-suite", "vice president": "vp"}
@@ -350,6 +355,25 @@ parse_similar_companies = _search_parser("similar_companies", company_item, SIMI
 parse_search_people = _search_parser("search_people", person_item, PEOPLE_CREDITS)
 
 
+def build_credits(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+    """Ask `GET /me` for the account's credits (free)."""
+    if not credentials.api_key:
+        return NO_KEY
+    return RequestSpec("GET", "/me", headers=_headers(credentials), timeout_s=CREDITS_TIMEOUT_S)
+
+
+def parse_credits(response: HttpResponse) -> ProviderResult:
+    """Read `credits{used, total}` of `GET /me`: what is left is total - used."""
+    body = json_object(response)
+    failure = _failure(CREDITS, response, body)
+    if failure is not None or body is None:
+        return failure or malformed(CREDITS, NAME, response)
+    credits = _dict(body.get("credits"))
+    used, total = number(credits.get("used")), number(credits.get("total"))
+    remaining = max(0.0, total - (used or 0.0)) if total is not None else None
+    return balance(NAME, response, remaining, used=used, credits_total=total)
+
+
 def _action(name: str, build: Build, parse: Parse, credits: int, description: str) -> Action:
     return Action(NAME, name, build, parse, cost_usd=credits * USD_PER_CREDIT, description=description)
 
@@ -398,5 +422,7 @@ PROVIDER = Provider(
             ),
         )
     },
+    credits=Action(NAME, CREDITS, build_credits, parse_credits, description="The account's credits (free)."),
+    credits_note="GET /me: credits{used, total}",
     docs="companyenrich.com API docs (enrich, search, similar, people search); limits and price assumed",
 )

@@ -7,14 +7,18 @@ with `api=<key>`, `email=<address>` and `timeout=<2..60 s>` in the query string.
 and `error: "Apikey not found"`, so the body decides, not the status. One credit a check
 (about $0.0012); no documented rate limit beyond "160/s per account" seen in third-party code, so
 we default to 50/s with 20 in flight (a team saw 403s above ~20 concurrent requests).
+`GET /api/v3/credits?api=<key>` answers `{credits, bulk_credits, renewing_credits, plan}`; `credits`
+are the single-API credits this adapter spends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from providers.base import (
+    CREDITS,
     NO_KEY,
     Action,
     Credentials,
@@ -25,11 +29,13 @@ from providers.base import (
     RateLimit,
     RequestSpec,
     Skip,
+    balance,
     classify_http_error,
     first_present,
     json_object,
     malformed,
     missing,
+    number,
     result,
 )
 from providers.http import HttpResponse
@@ -101,6 +107,32 @@ def parse_verify(response: HttpResponse) -> ProviderResult:
     )
 
 
+def build_credits(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+    """Ask `GET /api/v3/credits` for the balance (free)."""
+    if not credentials.api_key:
+        return NO_KEY
+    return RequestSpec("GET", "/api/v3/credits", params={"api": credentials.api_key}, timeout_s=10.0)
+
+
+def parse_credits(response: HttpResponse) -> ProviderResult:
+    """Read `{credits, bulk_credits, renewing_credits, plan}`; an `error` field is a failure (bad key)."""
+    if response.status != 200:
+        return classify_http_error(CREDITS, NAME, response)
+    body = json_object(response)
+    if body is None:
+        return malformed(CREDITS, NAME, response)
+    if body.get("error"):
+        return replace(_account_error(response, body), action=CREDITS)
+    return balance(
+        NAME,
+        response,
+        number(body.get("credits")),
+        plan=body.get("plan"),
+        bulk_credits=number(body.get("bulk_credits")),
+        renewing_credits=number(body.get("renewing_credits")),
+    )
+
+
 PROVIDER = Provider(
     name=NAME,
     base_url="https://api.millionverifier.com",
@@ -115,5 +147,7 @@ PROVIDER = Provider(
             description="Verify one email address.",
         )
     },
+    credits=Action(NAME, CREDITS, build_credits, parse_credits, description="Credits left (free)."),
+    credits_note="GET /api/v3/credits: {credits, bulk_credits, renewing_credits, plan}",
     docs="developer.millionverifier.com single API; bad-key quirk from a live probe (PROVIDER_FACTS.md)",
 )

@@ -27,9 +27,11 @@ either mode and a price in line with other budget verifiers (MillionVerifier is 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from providers.base import (
+    CREDITS,
     NO_KEY,
     Action,
     Credentials,
@@ -40,11 +42,13 @@ from providers.base import (
     RateLimit,
     RequestSpec,
     Skip,
+    balance,
     classify_http_error,
     first_present,
     json_object,
     malformed,
     missing,
+    number,
     result,
     retry_after_seconds,
 )
@@ -164,6 +168,37 @@ def parse_verify(response: HttpResponse) -> ProviderResult:
     )
 
 
+def build_credits(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+    """Ask `GET /check-account-balance/` for the daily and instant credits left (free)."""
+    if not credentials.api_key:
+        return NO_KEY
+    return RequestSpec("GET", "/check-account-balance/", params={"key": credentials.api_key}, timeout_s=10.0)
+
+
+def parse_credits(response: HttpResponse) -> ProviderResult:
+    """Read `{api_status, remaining_daily_credits, remaining_instant_credits, status}`: both kinds spend."""
+    body = json_object(response)
+    if response.status >= 500 or response.status == 429:
+        return classify_http_error(CREDITS, NAME, response, message=_error_text(body))
+    if response.status != 200 or body is None or body.get("status") != "success":
+        if body is None and response.status == 200:
+            return malformed(CREDITS, NAME, response)
+        return replace(_failure(response, body), action=CREDITS)
+    daily, instant = (
+        number(body.get("remaining_daily_credits")),
+        number(body.get("remaining_instant_credits")),
+    )
+    remaining = None if daily is None and instant is None else (daily or 0.0) + (instant or 0.0)
+    return balance(
+        NAME,
+        response,
+        remaining,
+        plan=body.get("api_status"),
+        daily_credits=daily,
+        instant_credits=instant,
+    )
+
+
 PROVIDER = Provider(
     name=NAME,
     base_url="https://emailverifier.reoon.com/api/v1",
@@ -178,5 +213,7 @@ PROVIDER = Provider(
             description="Verify one email address (power mode by default).",
         )
     },
+    credits=Action(NAME, CREDITS, build_credits, parse_credits, description="Credits left (free)."),
+    credits_note="GET /check-account-balance/: remaining daily + instant credits",
     docs="reoon.com/articles/api-documentation-of-reoon-email-verifier; PROVIDER_FACTS.md (Reoon)",
 )

@@ -8,18 +8,19 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from api.auth.flexible import TenantOrSuperAdmin
-from api.deps import DbEngine, Launcher
+from api.deps import Balances, DbEngine, Launcher
 from api.routers.batch_upload import UPLOAD_OPENAPI
 from api.schemas.batch_submit import BatchSubmit, BatchSubmitted
 from api.schemas.common import Envelope, envelope
 from api.services import batch_submit
+from api.services.provider_credits import submit_warnings
 
 router = APIRouter(tags=["batch"])
 
 
 @router.post("/api/v1/batch/submit", response_model=Envelope[BatchSubmitted], openapi_extra=UPLOAD_OPENAPI)
 async def submit(
-    body: BatchSubmit, caller: TenantOrSuperAdmin, engine: DbEngine, launcher: Launcher
+    body: BatchSubmit, caller: TenantOrSuperAdmin, engine: DbEngine, launcher: Launcher, balances: Balances
 ) -> dict[str, Any]:
     """Submit entities against a blueprint; the answer carries the submission id to poll."""
     org_id = caller.org_id(body.org_id)
@@ -30,4 +31,6 @@ async def submit(
     )
     # The batch is durable now; its coordinator starts in the background (retried until it does).
     launcher.submit(submitted["submission_id"])
+    # Cached balances, bounded in time: a provider without credits is a warning, never a refusal.
+    submitted["warnings"] = await submit_warnings(balances, submitted.pop("steps"))
     return envelope(submitted)

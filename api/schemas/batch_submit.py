@@ -40,3 +40,7 @@ class BatchSubmitted(BaseModel):
     pipeline_runs: list[SubmittedRun] | None = Field(
         default=None, description="Per-entity runs (only for batches of at most 1,000 entities)."
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What may go wrong, e.g. a keyed provider the blueprint uses that has no credits left.",
+    )

@@ -205,7 +205,9 @@ def submit(
             first_index=0,
             entity_types=[e.entity_type for e in body.entities],
         )
-    return submitted_answer(submission_id, runs)
+    answer = submitted_answer(submission_id, runs)
+    answer["steps"] = prepared.steps  # for the router's credit warnings; not part of the answer
+    return answer
 
 
 def submitted_answer(submission_id: uuid.UUID, runs: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ those credits at one record each, $99 / 200,000 = $0.000495.
 
 from __future__ import annotations
 
-from providers.base import Action, Build, Parse, Provider, RateLimit
+from providers.base import CREDITS, Action, Build, Parse, Provider, RateLimit
 from providers.blitzapi import enrichment, search
 from providers.blitzapi.protocol import BASE_URL, NAME, cost
 
@@ -102,5 +102,9 @@ PROVIDER = Provider(
             ),
         )
     },
+    credits=Action(
+        NAME, CREDITS, search.build_key_info, search.parse_credits, description="The key's credits (free)."
+    ),
+    credits_note="GET /v2/account/key-info: remaining_credits",
     docs="docs.blitz-api.ai, api-blitz/blitz-api-py; PROVIDER_FACTS.md BlitzAPI section",
 )

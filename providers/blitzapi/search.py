@@ -22,14 +22,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from providers.base import (
+    CREDITS,
     NO_KEY,
     Credentials,
+    ErrorClass,
     Outcome,
     ProviderResult,
     RequestSpec,
     Skip,
+    balance,
     first_present,
     missing,
+    number,
     result,
 )
 from providers.blitzapi.protocol import (
@@ -239,4 +243,24 @@ def parse_key_info(response: HttpResponse) -> ProviderResult:
         response,
         data=data,
         provider_status="valid" if data["valid"] else "invalid",
+    )
+
+
+def parse_credits(response: HttpResponse) -> ProviderResult:
+    """Read the key's balance from key-info: `remaining_credits` (older: `credits_balance`), plan, reset."""
+    body = answer_body(CREDITS, response)
+    if isinstance(body, ProviderResult):
+        return body
+    if body.get("valid") is False:
+        return result(
+            CREDITS, NAME, Outcome.FAILED, response, error_class=ErrorClass.BAD_KEY, message="key not valid"
+        )
+    plans = [p for p in body.get("active_plans") or [] if isinstance(p, Mapping)]
+    active = [p for p in plans if p.get("status") in (None, "active")]
+    return balance(
+        NAME,
+        response,
+        number(body.get("remaining_credits", body.get("credits_balance"))),
+        plan=text(active[0].get("name")) if active else None,
+        renews_at=text(body.get("next_reset_at", body.get("credits_reset_at"))),
     )

@@ -13,14 +13,15 @@ and technographics 1,000; company search and profile search 500 (newer skill pag
 people endpoints); account gateway 5,000/min on Standard plans. Each endpoint has its own lane in
 the gateway: 3,000/min unless `path_limits` gives it its lower limit, and every request also counts
 against the account's 5,000/min (`account_limit`), though the default "soft mode" only logs it.
+`GET /v1/credits` (free, not rate-limited) answers the balance `{credits}`.
 Price: about $0.0245 a credit ($49 for 2,000 on the Basic plan).
 """
 
 from __future__ import annotations
 
-from providers.base import Action, Build, Parse, Provider, RateLimit
+from providers.base import CREDITS, Action, Build, Parse, Provider, RateLimit
 from providers.leadmagic import companies, emails, people
-from providers.leadmagic.protocol import BASE_URL, NAME, USD_PER_CREDIT
+from providers.leadmagic.protocol import BASE_URL, NAME, USD_PER_CREDIT, build_credits, parse_credits
 
 __all__ = ["PROVIDER"]
 
@@ -110,5 +111,7 @@ PROVIDER = Provider(
             ),
         )
     },
+    credits=Action(NAME, CREDITS, build_credits, parse_credits, description="Credits left (free)."),
+    credits_note="GET /v1/credits: {credits}",
     docs="leadmagic.io/docs (v1 reference), LeadMagic/leadmagic-openapi; PROVIDER_FACTS.md LeadMagic section",
 )

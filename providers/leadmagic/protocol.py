@@ -13,13 +13,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from providers.base import (
+    CREDITS,
+    NO_KEY,
     Credentials,
     ErrorClass,
     Outcome,
     ProviderResult,
     RequestSpec,
+    Skip,
+    balance,
     json_object,
     malformed,
+    number,
     result,
     retry_after_seconds,
 )
@@ -32,6 +37,7 @@ USD_PER_CREDIT = 0.0245
 # "Wait 30 seconds and retry" (OpenAPI InternalServerError) when a 500 carries no Retry-After.
 SERVER_ERROR_WAIT_S = 30.0
 REQUEST_TIMEOUT_S = 30.0
+CREDITS_PATH = "/v1/credits"
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
@@ -40,6 +46,29 @@ def post(path: str, body: Mapping[str, Any], credentials: Credentials) -> Reques
     """Return the JSON POST LeadMagic expects, with the key in its header."""
     headers = {"X-API-Key": credentials.api_key or "", "Content-Type": "application/json"}
     return RequestSpec("POST", path, headers=headers, json=dict(body), timeout_s=REQUEST_TIMEOUT_S)
+
+
+def build_credits(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+    """Ask `GET /v1/credits` for the balance (free, not rate-limited)."""
+    if not credentials.api_key:
+        return NO_KEY
+    return RequestSpec("GET", CREDITS_PATH, headers={"X-API-Key": credentials.api_key}, timeout_s=10.0)
+
+
+def parse_credits(response: HttpResponse) -> ProviderResult:
+    """Read `{credits}` (newer docs add `is_frozen`, `credits_frozen`, `credits_liquid`)."""
+    body = answer_body(CREDITS, response)
+    if isinstance(body, ProviderResult):
+        return body
+    frozen = body.get("is_frozen")
+    return balance(
+        NAME,
+        response,
+        number(body.get("credits")),
+        frozen=frozen if isinstance(frozen, bool) else None,
+        credits_frozen=number(body.get("credits_frozen")),
+        credits_liquid=number(body.get("credits_liquid")),
+    )
 
 
 def bare_domain(value: Any) -> str | None:

@@ -27,6 +27,8 @@ search-person, search-company, rate-limits; help.prospeo.io "API rate limits"):
 - Prices: enrich 1 credit per match, 10 when a mobile is revealed, none on a miss or when re-enriching a
   record (`free_enrichment: true`); search 1 credit per page with at least one result. A credit is about
   $0.039 on the $39 Starter plan (1,000 credits).
+- `GET /account-information` (free) answers `{error, response{current_plan, current_team_members,
+  remaining_credits, used_credits, next_quota_renewal_days, next_quota_renewal_date}}`.
 - Limits: enrich 5/s on Starter and Growth (300/min), 30/s on Pro; search 1/s and 30/min on Starter
   (2/s Growth, 5/s Pro). The shared limit is the enrich one (Starter); both searches share a lane of
   30/min, the binding figure (`PROVIDER_LIMITS` `path_rates` {"/search-*": …} for other plans).
@@ -41,6 +43,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from providers.base import (
+    CREDITS,
     NO_KEY,
     Action,
     Build,
@@ -53,11 +56,13 @@ from providers.base import (
     RateLimit,
     RequestSpec,
     Skip,
+    balance,
     classify_http_error,
     first_present,
     json_object,
     malformed,
     missing,
+    number,
     result,
     retry_after_seconds,
 )
@@ -332,6 +337,29 @@ parse_search_person = _search_parser("search_person", person_item)
 parse_search_company = _search_parser("search_company", company_item)
 
 
+def build_credits(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+    """Ask `GET /account-information` for the plan and its credits (free)."""
+    if not credentials.api_key:
+        return NO_KEY
+    return RequestSpec("GET", "/account-information", headers=_headers(credentials), timeout_s=10.0)
+
+
+def parse_credits(response: HttpResponse) -> ProviderResult:
+    """Read `response{remaining_credits, used_credits, current_plan, next_quota_renewal_date}`."""
+    body = _success_body(CREDITS, response)
+    if isinstance(body, ProviderResult):
+        return body
+    account = as_dict(body.get("response"))
+    return balance(
+        NAME,
+        response,
+        number(account.get("remaining_credits")),
+        plan=text(account.get("current_plan")),
+        renews_at=text(account.get("next_quota_renewal_date")),
+        used=number(account.get("used_credits")),
+    )
+
+
 def _action(name: str, build: Build, parse: Parse, credits: int, description: str) -> Action:
     return Action(NAME, name, build, parse, cost_usd=credits * USD_PER_CREDIT, description=description)
 
@@ -356,5 +384,7 @@ PROVIDER = Provider(
             "search_company", build_search_company, parse_search_company, SEARCH_CREDITS, "Search companies."
         ),
     },
+    credits=Action(NAME, CREDITS, build_credits, parse_credits, description="Plan and credits (free)."),
+    credits_note="GET /account-information: response.remaining_credits",
     docs="prospeo.io/api-docs (enrich-person, enrich-company, search-person, search-company, rate-limits)",
 )

@@ -3,7 +3,10 @@
 Each provider's routes live in `providers/sandbox/routes/<provider>.py` as a `SandboxProvider`
 subclass. The gate in front of each applies, in order: counting, the rate limit (429 with
 Retry-After, in the provider's own words), the provider's auth check, credit exhaustion, injected
-faults (5xx, hangs), the latency draw, then the handler, and finally a possibly broken body.
+faults (5xx, hangs), the latency draw, then the handler, and finally a possibly broken body. A
+provider's balance endpoints (`balance_paths`) skip the credit gate, since they answer the balance
+(zero when out of credits), and count as `balance_checks`, not `requests`: they are free, and
+`requests` is what tests hold against the attempts the engine recorded.
 Control endpoints: `GET /_sandbox/stats`, `POST /_sandbox/knobs`, `POST /_sandbox/reset`,
 `GET /_sandbox/health`.
 """
@@ -31,6 +34,7 @@ class SandboxProvider:
     """One provider's sandboxed API. Subclasses set `name`, define `routes`, and override the quirks."""
 
     name: ClassVar[str] = ""
+    balance_paths: ClassVar[frozenset[str]] = frozenset()  # free balance endpoints, e.g. "/v1/credits"
 
     def __init__(self, world: World, state: ProviderState, api_key: str) -> None:
         self.world = world
@@ -66,6 +70,10 @@ class SandboxProvider:
     def charge(self, credits: float) -> None:
         """Spend credits for a billable answer."""
         self.state.charge(credits)
+
+    def credits_left(self, notional: float) -> float:
+        """Return the credits left: the `credits` knob when set, else `notional` less what was spent."""
+        return self.state.balance(notional)
 
 
 def _broken(response: Response) -> Response:
@@ -113,15 +121,20 @@ class ProviderGate:
     async def _gate(self, scope: Scope, replay: Callable[[], Receive]) -> tuple[Response | None, str | None]:
         provider, state = self.provider, self.provider.state
         path = scope.get("path", "")
-        state.stats.count_request(path)
-        retry_after = state.throttle(path.removeprefix(f"/{provider.name}"))
+        own_path = path.removeprefix(f"/{provider.name}")
+        balance_check = own_path in provider.balance_paths
+        if balance_check:
+            state.stats.balance_checks += 1
+        else:
+            state.stats.count_request(path)
+        retry_after = state.throttle(own_path)
         if retry_after is not None:
             state.stats.rate_limited += 1
             return provider.rate_limited(retry_after), None
         if not await provider.authorized(Request(scope, replay())):
             state.stats.unauthorized += 1
             return provider.unauthorized(Request(scope, replay())), None
-        if state.out_of_credits:
+        if state.out_of_credits and not balance_check:
             state.stats.no_credits += 1
             return provider.no_credits(), None
         knobs = state.knobs

@@ -103,6 +103,7 @@ class ProviderStats:
     rate_limited: int = 0
     unauthorized: int = 0
     no_credits: int = 0
+    balance_checks: int = 0  # free balance-endpoint requests, not in `requests`
     injected: Counter[str] = field(default_factory=Counter)
     credits_used: float = 0.0
     paths: Counter[str] = field(default_factory=Counter)
@@ -128,6 +129,7 @@ class ProviderStats:
             "rate_limited": self.rate_limited,
             "unauthorized": self.unauthorized,
             "no_credits": self.no_credits,
+            "balance_checks": self.balance_checks,
             "injected": dict(self.injected),
             "credits_used": round(self.credits_used, 4),
             "peak_rps": self.peak_rps,
@@ -192,6 +194,12 @@ class ProviderState:
     @property
     def out_of_credits(self) -> bool:
         return self.knobs.credits is not None and self.knobs.credits <= 0
+
+    def balance(self, notional: float) -> float:
+        """Return the credits left: the `credits` knob when set, else `notional` less what was spent."""
+        if self.knobs.credits is not None:
+            return self.knobs.credits
+        return max(0.0, notional - self.stats.credits_used)
 
     def charge(self, credits: float) -> None:
         """Spend credits on a billable answer."""

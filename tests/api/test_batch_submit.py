@@ -15,10 +15,12 @@ from sqlalchemy import Engine, func, select
 from api.app import create_app
 from cluster.launch import BackgroundLauncher, launch
 from config import ApiSettings, Settings
+from providers.sandbox.server import SandboxServer
 from providers.sandbox.world import World
 from store.tables import pipeline_runs
 from tests.cluster.test_engine import wait_for
 from tests.factories import ApiClient, TenantWorld, make_tenant
+from tests.support.sandbox import knobs
 
 SUBMIT = "/api/v1/batch/submit"
 STEPS = [{"position": 1, "operation_id": "company.enrich.technographics"}]
@@ -67,7 +69,7 @@ def test_the_answer_keeps_its_shape(
     recorder = Recorder()
     monkeypatch.setattr(launcher, "launch_fn", recorder)
     data = api.ok(SUBMIT, _body(tenant, ["a.test", "b.test"]), tenant.api_token)
-    assert set(data) == {"submission_id", "status", "run_count", "pipeline_runs"}
+    assert set(data) == {"submission_id", "status", "run_count", "pipeline_runs", "warnings"}
     assert data["status"] == "queued" and data["run_count"] == 2
     assert [set(r) for r in data["pipeline_runs"]] == [
         {"entity_index", "entity_type", "pipeline_run_id", "pipeline_run_status"}
@@ -154,3 +156,45 @@ def test_a_failed_launch_is_retried_and_the_batch_completes(
     assert data["status"] == "queued"
     assert wait_for(engine, submission_id) == "completed"
     assert tries == [submission_id, submission_id]
+
+
+def test_submit_warns_about_a_keyed_provider_without_credits_and_never_waits_long_for_it(
+    api: ApiClient,
+    client: TestClient,
+    tenant: TenantWorld,
+    launcher: BackgroundLauncher,
+    monkeypatch: pytest.MonkeyPatch,
+    sandbox: SandboxServer,
+) -> None:
+    monkeypatch.setattr(launcher, "launch_fn", Recorder())
+    balances = client.app.state.balances  # type: ignore[attr-defined]
+    balances.forget()
+    checks = sandbox.stats()["leadmagic"]["balance_checks"]
+    with knobs(sandbox, "leadmagic", credits=0):
+        warned = api.ok(SUBMIT, _body(tenant, ["a.test"]), tenant.api_token)
+        cached = api.ok(SUBMIT, _body(tenant, ["b.test"]), tenant.api_token)
+    assert len(warned["warnings"]) == 1 and warned["warnings"][0].startswith("leadmagic has no credits left")
+    assert cached["warnings"] == warned["warnings"]  # from the cache: one balance check for both
+    assert sandbox.stats()["leadmagic"]["balance_checks"] == checks + 1
+    balances.forget()
+    assert api.ok(SUBMIT, _body(tenant, ["c.test"]), tenant.api_token)["warnings"] == []
+    balances.forget()
+    with knobs(sandbox, "leadmagic", timeout_rate=1.0, timeout_s=10):
+        started = time.monotonic()
+        slow = api.ok(SUBMIT, _body(tenant, ["d.test"]), tenant.api_token)
+        waited = time.monotonic() - started
+    assert slow["warnings"] == [] and waited < 4.0  # a hanging check neither fails nor holds the submit
+    balances.forget()
+
+
+def test_tenants_see_provider_balances_without_keys(
+    api: ApiClient, client: TestClient, tenant: TenantWorld, sandbox: SandboxServer
+) -> None:
+    client.app.state.balances.forget()  # type: ignore[attr-defined]
+    with knobs(sandbox, "prospeo", credits=0):
+        listed = api.ok("/api/v1/providers/list", {}, tenant.api_token)
+    client.app.state.balances.forget()  # type: ignore[attr-defined]
+    found = {p["provider"]: p for p in listed}
+    assert found["prospeo"]["state"] == "exhausted" and found["prospeo"]["credits_remaining"] == 0
+    assert found["leadmagic"]["state"] == "ok" and found["icypeas"]["state"] == "no balance endpoint"
+    assert "sandbox-key" not in str(listed)

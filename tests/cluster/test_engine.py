@@ -540,3 +540,39 @@ def test_skip_if_fresh_adopts_stored_data_even_on_replay(
     report = run_chunk_locally(job, settings, gateway_handles(plan.providers, settings.providers))
     assert report.succeeded == len(runs) and report.steps_executed == len(runs)
     assert outcomes() == {1: {("skipped", "entity_state_fresh")}, 2: {("succeeded", None)}}
+
+
+def test_a_provider_out_of_credits_is_called_a_handful_of_times_not_once_per_entity(
+    api: ApiClient, engine: Engine, world: World, settings: Any, sandbox: Any
+) -> None:
+    import ray
+
+    from cluster.actors import gateway_handles
+    from tests.support.sandbox import knobs
+
+    tenant = make_tenant(api)
+    handle = gateway_handles(["leadmagic"], settings.providers)["leadmagic"]
+    entities = [{"input": {"company_domain": d}} for d in world.sample_domains(300, seed_offset=41)]
+    before = sandbox.stats()["leadmagic"]["requests"]
+    try:
+        with knobs(sandbox, "leadmagic", credits=0):
+            submission = submit(
+                api, tenant, [{"position": 1, "operation_id": "company.enrich.technographics"}], entities
+            )
+            assert wait_for(engine, submission) in ("completed", "failed")
+            sent = sandbox.stats()["leadmagic"]["requests"] - before
+            assert ray.get(handle.health.remote())["exhausted"] is True
+    finally:
+        # Credits are back: a check clears the mark for the tests that follow (it would last 10 minutes).
+        assert ray.get(handle.check_credits.remote())["exhausted"] is False
+    assert 1 <= sent <= 12, sent
+    with engine.connect() as conn:
+        ended = conn.execute(
+            select(func.count())
+            .select_from(pipeline_runs)
+            .where(
+                pipeline_runs.c.submission_id == submission,
+                pipeline_runs.c.status.in_(["failed", "succeeded"]),
+            )
+        ).scalar_one()
+    assert ended == 300  # every run ended, none waited on the provider

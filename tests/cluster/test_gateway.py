@@ -161,6 +161,56 @@ async def test_a_credential_out_of_credits_is_skipped_not_called_again(
     assert health["exhausted"] is True and health["attempts"] == 1 and health["circuit_open"] is False
 
 
+async def test_the_exhausted_mark_stays_while_the_balance_is_zero_and_clears_when_it_comes_back(
+    sandbox: SandboxServer, http: HttpClient
+) -> None:
+    # Recheck every 2 s: the balance is looked at in the last second before the mark runs out.
+    gateway = _gateway(sandbox, http, RateLimit(rate=100, concurrency=4), credits_recheck_s=2.0)
+    assert gateway.book is not None
+    sandbox.reset()
+    with knobs(sandbox, NAME, credits=0):
+        first = await gateway.call("verify", {"email": "p0@b.co"})
+        await asyncio.sleep(0.05)  # the report reaches the book with the holder's next lease call
+        assert first.error_class is ErrorClass.NO_CREDITS and gateway.book.exhausted()
+        await asyncio.sleep(1.2)
+        skipped = await gateway.call("verify", {"email": "p1@b.co"})  # due: starts a balance check
+        assert skipped.skip_reason == "no_credits" and gateway.credits_check is not None
+        checked = await gateway.credits_check
+        assert checked is not None and checked.data is not None and checked.data["credits_remaining"] == 0
+        await asyncio.sleep(1.0)  # past the first mark's end: the zero balance kept it
+        kept = await gateway.call("verify", {"email": "p2@b.co"})
+        assert kept.skip_reason == "no_credits"
+        assert sandbox.stats()[NAME]["requests"] == 1
+        sandbox.set_knobs({NAME: {"credits": 50}})
+        if gateway.credits_check is not None:
+            await gateway.credits_check  # started by the last call: it may see the credits already
+        if gateway.book.exhausted():
+            until = gateway.book.credits_state()["exhausted_until"]
+            await asyncio.sleep(max(0.0, until - time.time() - 0.8))
+            await gateway.call("verify", {"email": "p3@b.co"})  # due again: this check finds 50 credits
+            assert gateway.credits_check is not None
+            await gateway.credits_check
+        assert not gateway.book.exhausted()
+        served = await gateway.call("verify", {"email": "p4@b.co"})
+    assert served.outcome in (Outcome.FOUND, Outcome.NOT_FOUND)
+    stats = sandbox.stats()[NAME]
+    assert stats["requests"] == 2 and stats["balance_checks"] >= 2
+
+
+async def test_a_balance_check_on_demand_clears_or_sets_the_mark(
+    sandbox: SandboxServer, http: HttpClient
+) -> None:
+    gateway = _gateway(sandbox, http, RateLimit(rate=100, concurrency=4))
+    assert gateway.book is not None
+    with knobs(sandbox, NAME, credits=0):
+        zero = await gateway.check_credits()
+        assert zero is not None and gateway.book.exhausted()  # nobody has called it yet: marked anyway
+    again = await gateway.check_credits()
+    assert again is not None and again.outcome is Outcome.FOUND and not gateway.book.exhausted()
+    no_endpoint = _icypeas_gateway(sandbox, http)
+    assert await no_endpoint.check_credits() is None
+
+
 def _icypeas_gateway(sandbox: SandboxServer, http: HttpClient) -> ProviderGateway:
     settings = ProviderSettings.for_sandbox(sandbox.url, DEFAULT_SANDBOX_KEY)
     provider = get_provider("icypeas")

@@ -134,6 +134,28 @@ def test_health_failures_from_any_holder_open_the_circuit() -> None:
     assert book.lease("b", _ask()).circuit_open_s == 0 and book.health()["circuit_opened"] == 1
 
 
+def test_a_no_credits_mark_is_rechecked_before_it_runs_out_and_settled_by_the_balance() -> None:
+    book, clock = _book(exhausted_recheck_s=600)
+    book.lease("a", _ask(no_credits=True))
+    assert book.lease("b", _ask()).exhausted_s == pytest.approx(600) and not book.recheck_due()
+    clock.now += 571  # within the last 30 s: time to look at the balance
+    assert book.recheck_due()
+    book.settle_credits(None)  # a failed check changes nothing: the mark runs out by time
+    assert book.lease("b", _ask()).exhausted_s == pytest.approx(29)
+    book.settle_credits(0)  # still nothing: another period, from the same start
+    assert book.lease("b", _ask()).exhausted_s == pytest.approx(600) and not book.recheck_due()
+    state = book.credits_state()
+    assert state["exhausted_until"] - state["exhausted_since"] == pytest.approx(571 + 600, abs=0.01)
+    book.settle_credits(125.5)  # credits again: every holder calls again
+    assert book.lease("b", _ask()).exhausted_s == 0 and book.credits_state() == {
+        "exhausted": False,
+        "exhausted_since": None,
+        "exhausted_until": None,
+    }
+    book.settle_credits(0)  # a check that finds none marks a credential nobody has called yet
+    assert book.health()["exhausted"] is True
+
+
 async def test_a_holder_paces_its_requests_and_returns_its_permits() -> None:
     book = LeaseBook(RateLimits(RateLimit(rate=20, concurrency=3)), horizon_s=0.25)
     holder = local_holder(book)

@@ -7,6 +7,7 @@ collates them. Meta filters default to active ads (seen within `ACTIVE_DAYS` of 
 `facebook_url` resolves when its page handle is the company's domain stem (hyphens dropped, as the
 world's stores publish it), and a keyword matches company names. Error bodies are not documented; the
 ones here are assumed, in the `{"message": …}` form public client code reads.
+`POST /credits_check` answers an ASSUMED `{"remaining_credits": N}`.
 """
 
 from __future__ import annotations
@@ -156,18 +157,27 @@ def _offset(token: Any) -> int:
         return 0
 
 
+NOTIONAL_BALANCE = 5_000.0
+
+
 class AdyntelSandbox(SandboxProvider):
     """Adyntel's ad-library endpoints over the world's ads."""
 
     name = "adyntel"
+    balance_paths = frozenset({"/credits_check"})
 
     def routes(self) -> list[BaseRoute]:
         return [
+            Route("/credits_check", self.credits_check, methods=["POST"]),
             Route("/linkedin", self.linkedin, methods=["POST"]),
             Route("/facebook", self.facebook, methods=["POST"]),
             Route("/facebook_ad_search", self.facebook_search, methods=["POST"]),
             Route("/google", self.google, methods=["POST"]),
         ]
+
+    async def credits_check(self, request: Request) -> Response:
+        # ASSUMED shape: the real answer is undocumented (providers/adyntel.py reads it tolerantly).
+        return JSONResponse({"remaining_credits": int(self.credits_left(NOTIONAL_BALANCE))})
 
     async def authorized(self, request: Request) -> bool:
         body = await _body(request)

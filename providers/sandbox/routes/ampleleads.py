@@ -31,13 +31,25 @@ def _failure(status: int, message: str, headers: dict[str, str] | None = None) -
     return JSONResponse({"success": False, "message": message}, status_code=status, headers=headers)
 
 
+NOTIONAL_BALANCE = 50_000.0
+
+
 class AmpleLeadsSandbox(SandboxProvider):
     """AmpleLeads' LinkedIn person enrichment, knowing only AmpleLeads' share of the world's people."""
 
     name = "ampleleads"
+    balance_paths = frozenset({"/credits"})
 
     def routes(self) -> list[BaseRoute]:
-        return [Route("/linkedin/person/enrich", self.person_enrich, methods=["POST"])]
+        return [
+            Route("/credits", self.credits, methods=["GET"]),
+            Route("/linkedin/person/enrich", self.person_enrich, methods=["POST"]),
+        ]
+
+    async def credits(self, request: Request) -> Response:
+        return JSONResponse(
+            {"success": True, "data": {"available_credits": int(self.credits_left(NOTIONAL_BALANCE))}}
+        )
 
     async def authorized(self, request: Request) -> bool:
         return request.query_params.get("api_key") == self.api_key

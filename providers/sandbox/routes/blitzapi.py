@@ -76,6 +76,7 @@ class BlitzApiSandbox(SandboxProvider):
     """BlitzAPI's enrichment and search endpoints over the world."""
 
     name = NAME
+    balance_paths = frozenset({"/v2/account/key-info"})
 
     def routes(self) -> list[BaseRoute]:
         post = ["POST"]
@@ -216,14 +217,11 @@ class BlitzApiSandbox(SandboxProvider):
         }
 
     async def key_info(self, request: Request) -> Response:
-        knob = self.state.knobs.credits
         return JSONResponse(
             {
                 "valid": True,
                 "id": "sandbox-key",
-                "remaining_credits": knob
-                if knob is not None
-                else NOTIONAL_BALANCE - self.state.stats.credits_used,
+                "remaining_credits": self.credits_left(NOTIONAL_BALANCE),
                 "next_reset_at": "2026-02-01T00:00:00.000Z",
                 "max_requests_per_seconds": MAX_RPS,
                 "allowed_apis": ALLOWED_APIS,

@@ -6,6 +6,7 @@ look-alike search, 2 a people search) even when empty; every charged answer says
 `x-credit-cost`. Errors are `application/problem+json`. ASSUMED where the docs are silent: a 429 carries
 Retry-After, a look-alike answer has the search's shape, and `semanticQuery` is matched against industry
 names (the sandbox has no embeddings). Searches page over the world's own indexes or a bounded scan.
+`GET /me` answers `credits{used, total}`.
 """
 
 from __future__ import annotations
@@ -187,19 +188,43 @@ def _paging(body: dict[str, Any]) -> tuple[int, int] | Response:
     return page, size
 
 
+NOTIONAL_BALANCE = 100_000.0
+SANDBOX_USER_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+
+
 class CompanyEnrichSandbox(SandboxProvider):
     """CompanyEnrich's enrichment and search endpoints, knowing only CompanyEnrich's share of the world."""
 
     name = "companyenrich"
+    balance_paths = frozenset({"/me"})
 
     def routes(self) -> list[BaseRoute]:
         return [
+            Route("/me", self.me, methods=["GET"]),
             Route("/companies/enrich", self.enrich_by_domain, methods=["GET"]),
             Route("/companies/enrich", self.enrich_by_properties, methods=["POST"]),
             Route("/companies/search", self.search_companies, methods=["POST"]),
             Route("/companies/similar", self.similar_companies, methods=["POST"]),
             Route("/people/search", self.search_people, methods=["POST"]),
         ]
+
+    async def me(self, request: Request) -> Response:
+        used = round(self.state.stats.credits_used)
+        total = used + round(self.credits_left(NOTIONAL_BALANCE))
+        capabilities = {
+            "lists": True,
+            "previews": True,
+            "companySearchLimit": 10_000,
+            "companySearchAsyncLimit": 50_000,
+            "peopleSearchLimit": 10_000,
+        }
+        return JSONResponse(
+            {
+                "userId": SANDBOX_USER_ID,
+                "credits": {"used": used, "total": total},
+                "capabilities": capabilities,
+            }
+        )
 
     async def authorized(self, request: Request) -> bool:
         return request.headers.get("authorization") == f"Bearer {self.api_key}"

@@ -67,6 +67,7 @@ class LeadMagicSandbox(SandboxProvider):
     """LeadMagic's people and company endpoints over the world."""
 
     name = NAME
+    balance_paths = frozenset({"/v1/credits"})
 
     def routes(self) -> list[BaseRoute]:
         post = ["POST"]
@@ -132,8 +133,7 @@ class LeadMagicSandbox(SandboxProvider):
         body.setdefault("credits_consumed", credits)
         self.charge(credits)
         limit = LIMITS.get(request.url.path.rsplit("/", 1)[-1], DEFAULT_LIMIT)
-        knob = self.state.knobs.credits
-        balance = knob if knob is not None else NOTIONAL_BALANCE - self.state.stats.credits_used
+        balance = self.credits_left(NOTIONAL_BALANCE)
         headers = {
             "RateLimit-Limit": str(limit),
             "RateLimit-Remaining": str(limit - 1),
@@ -172,8 +172,7 @@ class LeadMagicSandbox(SandboxProvider):
         return self.world.person_by_linkedin(full)
 
     async def credits(self, request: Request) -> Response:
-        knob = self.state.knobs.credits
-        return JSONResponse({"credits": knob if knob is not None else NOTIONAL_BALANCE})
+        return JSONResponse({"credits": self.credits_left(NOTIONAL_BALANCE)})
 
     async def email_finder(self, request: Request) -> Response:
         body = await self._body(request)

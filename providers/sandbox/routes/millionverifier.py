@@ -17,13 +17,20 @@ RESULTS = {
 }
 
 
+NOTIONAL_BALANCE = 10_000.0
+
+
 class MillionVerifierSandbox(SandboxProvider):
     """Single verification, answered from the world's truth about the address."""
 
     name = "millionverifier"
+    balance_paths = frozenset({"/api/v3/credits"})
 
     def routes(self) -> list[BaseRoute]:
-        return [Route("/api/v3/", self.verify, methods=["GET"])]
+        return [
+            Route("/api/v3/", self.verify, methods=["GET"]),
+            Route("/api/v3/credits", self.credits, methods=["GET"]),
+        ]
 
     async def authorized(self, request: Request) -> bool:
         return request.query_params.get("api") == self.api_key
@@ -54,6 +61,10 @@ class MillionVerifierSandbox(SandboxProvider):
             "error": message,
             "livemode": True,
         }
+
+    async def credits(self, request: Request) -> Response:
+        left = int(self.credits_left(NOTIONAL_BALANCE))
+        return JSONResponse({"credits": left, "bulk_credits": left, "renewing_credits": 0, "plan": 4})
 
     async def verify(self, request: Request) -> Response:
         email = request.query_params.get("email", "").strip().lower()

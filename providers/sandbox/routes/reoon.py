@@ -44,10 +44,14 @@ def _score(email: str, status: str) -> int:
     return low + int.from_bytes(digest, "big") % (high - low + 1)
 
 
+NOTIONAL_BALANCE = 1_000_000.0
+
+
 class ReoonSandbox(SandboxProvider):
     """Single verification in quick or power mode, answered from the world."""
 
     name = "reoon"
+    balance_paths = frozenset({"/check-account-balance/"})
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -71,8 +75,7 @@ class ReoonSandbox(SandboxProvider):
         return _error("Internal server error", 500)
 
     async def balance(self, request: Request) -> Response:
-        credits = self.state.knobs.credits
-        remaining = 1_000_000 if credits is None else int(credits)
+        remaining = int(self.credits_left(NOTIONAL_BALANCE))
         return JSONResponse(
             {
                 "api_status": "active",

@@ -40,6 +40,7 @@ MAX_PAGE = 1000
 MAX_FILTER_VALUES = 50
 SCAN_COMPANIES = 40
 NAME_HITS = 100
+NOTIONAL_BALANCE = 100_000.0
 MOBILE_CREDITS = 10
 
 
@@ -77,6 +78,7 @@ class ProspeoSandbox(SandboxProvider):
     """Prospeo's four core endpoints answered from the world, knowing only Prospeo's share of it."""
 
     name = "prospeo"
+    balance_paths = frozenset({"/account-information"})
 
     def __init__(self, world: World, state: ProviderState, api_key: str) -> None:
         super().__init__(world, state, api_key)
@@ -84,6 +86,7 @@ class ProspeoSandbox(SandboxProvider):
 
     def routes(self) -> list[BaseRoute]:
         return [
+            Route("/account-information", self.account_information, methods=["GET"]),
             Route("/enrich-person", self.enrich_person, methods=["POST"]),
             Route("/enrich-company", self.enrich_company, methods=["POST"]),
             Route("/search-person", self.search_person, methods=["POST"]),
@@ -109,6 +112,17 @@ class ProspeoSandbox(SandboxProvider):
 
     def no_credits(self) -> Response:
         return _error("INSUFFICIENT_CREDITS")
+
+    async def account_information(self, request: Request) -> Response:
+        account = {
+            "current_plan": "STARTER",
+            "current_team_members": 1,
+            "remaining_credits": round(self.credits_left(NOTIONAL_BALANCE)),
+            "used_credits": round(self.state.stats.credits_used),
+            "next_quota_renewal_days": 25,
+            "next_quota_renewal_date": "2026-02-01 00:00:00+00:00",
+        }
+        return JSONResponse({"error": False, "response": account})
 
     # -- objects ---------------------------------------------------------------------------------------
     # -- lookups ---------------------------------------------------------------------------------------
