@@ -76,6 +76,7 @@ class EnrichRequest:
     resume: str | None = None
     chunk_rows: int = DEFAULT_BATCH_ROWS
     dry_run: bool = False
+    budget: float | None = None  # spending cap in USD (new submission), or the raised cap (--resume)
 
 
 @dataclass
@@ -188,11 +189,18 @@ def submit_file(
     *,
     chunk_rows: int,
     metadata: dict[str, Any],
+    budget: float | None = None,
 ) -> uuid.UUID:
     """Pass 2: write the submission and one root run per good row (COPY per batch), in one transaction."""
     with engine.begin() as conn:
         submission_id = open_submission(
-            conn, prepared, user_id=None, source="dex enrich", metadata=metadata, entity_count=found.valid
+            conn,
+            prepared,
+            user_id=None,
+            source="dex enrich",
+            metadata=metadata,
+            entity_count=found.valid,
+            max_cost_usd=budget,
         )
         written = 0
         for good, _, _ in _checked_batches(path, fmt, mapping, prepared, chunk_rows):
@@ -293,7 +301,15 @@ def _new_submission(
         clock = time.monotonic()
         with console.status(f"submitting {found.valid:,} entities…"):
             submission_id = submit_file(
-                engine, path, fmt, mapping, prepared, found, chunk_rows=request.chunk_rows, metadata=metadata
+                engine,
+                path,
+                fmt,
+                mapping,
+                prepared,
+                found,
+                chunk_rows=request.chunk_rows,
+                metadata=metadata,
+                budget=request.budget,
             )
     _say(
         console,
@@ -303,6 +319,13 @@ def _new_submission(
     for warning in credit_warnings_for(settings, prepared.steps):
         _say(console, f"warning: {warning}")
     return submission_id
+
+
+def raise_cap(engine: Engine, submission_id: uuid.UUID, max_cost_usd: float) -> int:
+    """Set a submission's cap and queue again the runs the old one ended; return how many."""
+    from api.services.batch_budget import raise_cap as raise_submission_cap
+
+    return raise_submission_cap(engine, submission_id, max_cost_usd)
 
 
 def credit_warnings_for(settings: Settings, steps: list[dict[str, Any]]) -> list[str]:
@@ -436,6 +459,12 @@ def run_enrich(
                 submission_id = parse_id(request.resume, "--resume")
                 _load_submission(db.engine, submission_id)
                 _say(console, f"re-attaching to submission {submission_id}")
+                if request.budget is not None:
+                    requeued = raise_cap(db.engine, submission_id, request.budget)
+                    _say(
+                        console,
+                        f"cap raised to ${request.budget:,.2f}; {requeued:,} runs it had ended run again",
+                    )
             else:
                 submission_id = _new_submission(settings, db.engine, request, console)
         except KeyboardInterrupt:
@@ -539,6 +568,15 @@ def enrich(
             help="Check the file, print its estimated provider calls and cost; submit nothing, call no one.",
         ),
     ] = False,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            "--budget",
+            min=0.0001,
+            help="Spending cap in USD: no provider call starts that could cross it; the rest end "
+            "budget_exhausted. With --resume: a higher cap, and the runs it ended run again.",
+        ),
+    ] = None,
 ) -> None:
     """Enrich INPUT (CSV or Parquet) through a blueprint into OUTPUT, and OUTPUT.children for fan-outs.
 
@@ -561,6 +599,7 @@ def enrich(
         resume=resume,
         chunk_rows=chunk_rows,
         dry_run=dry_run,
+        budget=budget,
     )
     console = Console(highlight=False, soft_wrap=True)
     if dry_run:

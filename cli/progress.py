@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Column, Table
 from sqlalchemy import Connection, Engine, text
 
-FINAL_STATUSES = ("completed", "failed", "canceled")
+FINAL_STATUSES = ("completed", "failed", "canceled", "budget_exhausted")
 # A poll may take at most this share of the wall time (a 1M-row submission's counts take ~0.2 s).
 POLL_DUTY = 0.1
 RATE_WINDOW_S = 20.0

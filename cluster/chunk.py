@@ -26,9 +26,11 @@ from sqlalchemy import Engine
 
 from blueprints.conditions import evaluate
 from blueprints.context import merge_context
+from cluster.budget import BudgetedCaller, BudgetHolder, Caps, budget_book
 from cluster.caller import LeasedCaller
 from cluster.entities import identity_keys
 from cluster.execution import (
+    BUDGET_EXHAUSTED,
     STOPPED,
     RunState,
     StepOutcome,
@@ -43,7 +45,7 @@ from cluster.metrics import engine_metrics
 from cluster.plan import Plan, PlannedStep, build_plan
 from cluster.sink import ENTITY_TYPES, JournalEntry, ResultSink, Scope
 from config import Settings
-from operations.runtime import Attempt, CallsStopped
+from operations.runtime import Attempt, BudgetExhausted, CallsStopped
 from store.engine import build_engine, resolve_database_url
 from store.repositories import engine_runs
 from store.repositories import entities as entity_store
@@ -64,6 +66,7 @@ class ChunkJob:
     steps: tuple[Mapping[str, Any], ...]
     attempt: int = 1
     priority: str = BATCH  # "interactive" for small submissions: their calls go ahead of big batches
+    caps: Caps | None = None  # the spending caps its calls count against
 
 
 @dataclass
@@ -74,6 +77,7 @@ class ChunkReport:
     succeeded: int = 0
     failed: int = 0
     stopped: int = 0  # left unfinished: the engine stopped before they could end
+    budget_exhausted: int = 0  # ended by a spending cap
     answers_reused: int = 0  # provider answers an earlier try bought, taken instead of calling again
     children: list[tuple[uuid.UUID, int]] = field(default_factory=list)  # (run id, depth)
     steps_executed: int = 0
@@ -113,7 +117,7 @@ class ChunkRunner:
             live = [r for r in rows if r["status"] not in engine_runs.TERMINAL_RUN_STATUSES]
             engine_runs.mark_running(conn=conn, run_ids=[r["id"] for r in live])
             # Runs that had started before (a replay) may have bought answers and finished steps.
-            self.replay = load_replay(conn, self.plan, [r for r in live if r["status"] == "running"])
+            self.replay = load_replay(conn, self.plan, [r for r in live if r["started_at"] is not None])
         replayed = [r["id"] for r in live if r["done_steps"]]
         outputs = self._stored_outputs(replayed) if replayed else {}
         states = []
@@ -159,6 +163,7 @@ class ChunkRunner:
         report.succeeded = sum(1 for s in states if s.status == "succeeded")
         report.failed = sum(1 for s in states if s.status == "failed")
         report.stopped = sum(1 for s in states if s.status == STOPPED)
+        report.budget_exhausted = sum(1 for s in states if s.status == BUDGET_EXHAUSTED)
         report.answers_reused = sum(
             1
             for state in states
@@ -211,6 +216,11 @@ class ChunkRunner:
             await self._steps(state, writer)
         except CallsStopped:
             state.status = STOPPED
+            return
+        except BudgetExhausted as exc:
+            # A cap leaves no room for the next call: the run ends here, resumable under a higher cap.
+            state.status, state.error_message = BUDGET_EXHAUSTED, f"budget exhausted: {exc}"
+            writer.end(state)
             return
         except asyncio.CancelledError:
             state.status = STOPPED  # cut off at the stop's deadline
@@ -408,7 +418,14 @@ def _settle(
 
 
 async def _run_chunk(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:
-    caller = LeasedCaller(settings.providers, handles, priority=job.priority)
+    caller: Any = LeasedCaller(settings.providers, handles, priority=job.priority)
+    if job.caps is not None:
+        book = budget_book(settings)
+
+        async def lease(*args: Any) -> Any:
+            return await book.lease.remote(*args)
+
+        caller = BudgetedCaller(caller, BudgetHolder(job.caps, lease), settings.providers)
     try:
         return await ChunkRunner(job, settings, caller, engine_for(settings)).run()
     finally:

@@ -23,6 +23,7 @@ import ray
 from ray.actor import ActorHandle
 
 from cluster.actors import gateway_handles
+from cluster.budget import Caps
 from cluster.chunk import ChunkJob, ChunkReport, engine_for, run_chunk
 from cluster.leases import BATCH, INTERACTIVE
 from cluster.metrics import engine_metrics
@@ -87,6 +88,13 @@ class BatchCoordinator:
             conn.execute(
                 submissions.update().where(submissions.c.id == self.submission_id).values(status="running")
             )
+            max_cost, monthly = engine_runs.spending_caps(conn=conn, submission_id=self.submission_id)
+        caps = Caps.of(
+            submission_id=self.submission_id,
+            org_id=row.org_id,
+            max_cost_usd=max_cost,
+            monthly_budget_usd=monthly,
+        )
         snapshot = row.blueprint_snapshot or {}
         steps = tuple(snapshot.get("steps", []))
         plan = build_plan(steps, settings.providers.operation_provider_order)
@@ -110,7 +118,7 @@ class BatchCoordinator:
         # runs a second time beside them (writes would collapse, but provider calls would repeat).
         for (ref,), run_ids in await chunk_launcher().running.remote(self.submission_id):
             in_flight[asyncio.ensure_future(ref)] = ChunkJob(
-                scope=scope, run_ids=run_ids, steps=steps, priority=priority
+                scope=scope, run_ids=run_ids, steps=steps, priority=priority, caps=caps
             )
             self.counters["chunks_adopted"] += 1
         while True:
@@ -128,7 +136,7 @@ class BatchCoordinator:
             while queue and len(in_flight) < cluster.max_chunks_in_flight:
                 run_ids = self._take(queue, in_flight, cluster.chunk_size)
                 if run_ids:
-                    job = ChunkJob(scope=scope, run_ids=run_ids, steps=steps, priority=priority)
+                    job = ChunkJob(scope=scope, run_ids=run_ids, steps=steps, priority=priority, caps=caps)
                     in_flight[await self._launch(job, settings_ref, handles)] = job
             if not in_flight:
                 if queue or not exhausted:
@@ -314,16 +322,23 @@ class ChunkLauncher:
         starts on one of the job's idle workers at once, where a `dex enrich` (a new job each time)
         would wait seconds for a worker process of its own.
         """
-        handle = BatchCoordinator.options(  # type: ignore[attr-defined]
-            name=coordinator_name(submission_id),
-            namespace=NAMESPACE,
-            lifetime="detached",
-            get_if_exists=True,
-            **on_head_node(),
-        ).remote(submission_id, settings)
-        progress = await asyncio.wait_for(handle.progress.remote(), timeout=60)
-        if progress["state"] == "starting":
-            handle.run.remote()
+        for _ in range(2):
+            handle = BatchCoordinator.options(  # type: ignore[attr-defined]
+                name=coordinator_name(submission_id),
+                namespace=NAMESPACE,
+                lifetime="detached",
+                get_if_exists=True,
+                **on_head_node(),
+            ).remote(submission_id, settings)
+            progress = await asyncio.wait_for(handle.progress.remote(), timeout=60)
+            if progress["state"] == "starting":
+                handle.run.remote()
+            if progress["state"] not in ("finished", STOPPED, "crashed"):
+                return handle
+            # A coordinator lingering after its end (a batch resumed under a higher cap, or after a
+            # stop): it will not run again, so a new one takes its name.
+            ray.kill(handle, no_restart=True)
+            await _gone(coordinator_name(submission_id))
         return handle
 
     def forget(self, submission_id: uuid.UUID) -> None:
@@ -341,6 +356,17 @@ class ChunkLauncher:
             *(_hold_worker.options(name="warm-up", **spread_over_nodes()).remote(1.0) for _ in range(workers))
         )
         return len(set(pids))
+
+
+async def _gone(name: str, timeout_s: float = 30.0) -> None:
+    """Wait until no actor answers to name (a killed one has released it)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            ray.get_actor(name, namespace=NAMESPACE)
+        except ValueError:
+            return
+        await asyncio.sleep(0.1)
 
 
 @ray.remote(max_retries=0, num_cpus=0.1)

@@ -30,6 +30,7 @@ def operation_run_id(run_id: uuid.UUID, position: int) -> uuid.UUID:
     return uuid.uuid5(OPERATION_RUN_NAMESPACE, f"{run_id}:{position}")
 
 
+BUDGET_EXHAUSTED = "budget_exhausted"  # ended by a spending cap; resumable with a higher one
 STOPPED = "stopped"  # a run's state in its chunk when the engine stopped it: it stays running, unfinished
 
 
@@ -51,7 +52,7 @@ class RunState:
 
     @property
     def finished(self) -> bool:
-        return self.status in ("succeeded", "failed", "canceled")
+        return self.status in ("succeeded", "failed", "canceled", BUDGET_EXHAUSTED)
 
     def active_at(self, position: int) -> bool:
         """Tell whether the run still has to execute the step at position."""

@@ -255,6 +255,10 @@ class CallInFlight:
 IN_FLIGHT: ContextVar[CallInFlight | None] = ContextVar("in_flight", default=None)
 
 
+class BudgetExhausted(Exception):
+    """A spending cap leaves no room for this call: the run ends budget_exhausted, resumable."""
+
+
 class CallsStopped(Exception):
     """The engine is stopping: no new provider call starts; the run stays unfinished, to be resumed."""
 
@@ -322,7 +326,7 @@ class OperationRun:
         flight_token = IN_FLIGHT.set(flight)
         try:
             result = await self.caller.call(provider, action, inputs)
-        except CallsStopped:
+        except (CallsStopped, BudgetExhausted):
             raise
         except asyncio.CancelledError:
             if flight.sent > len(tried):  # a request went out and its answer never came
@@ -471,7 +475,8 @@ async def run_operation(
 ) -> OpResult:
     """Execute spec for one entity's context with the step's parameters.
 
-    Never raises, except CallsStopped when the engine stops before the operation could finish.
+    Never raises, except CallsStopped when the engine stops before the operation could finish and
+    BudgetExhausted when a spending cap leaves no room for its next call.
     """
     started = time.perf_counter()
     inputs = Inputs(context, _params(params))
@@ -491,7 +496,7 @@ async def run_operation(
         run = OperationRun(spec, inputs, caller, provider_order or spec.providers, journal)
         try:
             outcome = await spec.run(run)
-        except CallsStopped:
+        except (CallsStopped, BudgetExhausted):
             raise
         except Exception as exc:  # an operation bug must not take the batch (or the API) down
             log.exception("operation %s crashed", spec.id)

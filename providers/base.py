@@ -118,6 +118,7 @@ class Action:
     parse: Parse
     cost_usd: float = 0.0  # the documented price of a billable answer; parse may refine it
     description: str = ""
+    max_cost_usd: float | None = None  # the most one call can cost (priced per result); else cost_usd
 
 
 @dataclass(frozen=True, slots=True)

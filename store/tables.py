@@ -42,8 +42,11 @@ metadata = MetaData(
 
 USER_ROLES = ("org_admin", "company_admin", "member")
 STEP_TYPES = ("clean", "enrich", "analyze", "extract", "transform")
-SUBMISSION_STATUSES = ("received", "validated", "queued", "running", "completed", "failed", "canceled")
-RUN_STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
+SUBMISSION_STATUSES = (
+    "received", "validated", "queued", "running", "completed", "failed", "canceled", "budget_exhausted",
+)  # fmt: skip
+# budget_exhausted: ended by a spending cap before its work was done (resumable with a higher cap).
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "canceled", "budget_exhausted")
 STEP_STATUSES = ("queued", "running", "succeeded", "failed", "skipped")
 OPERATION_STATUSES = ("found", "not_found", "failed", "verified", "skipped")
 TIMELINE_STATUSES = ("found", "not_found", "failed", "skipped", "verified")
@@ -82,6 +85,8 @@ orgs = Table(
     Column("name", Text, nullable=False),
     Column("slug", Text, nullable=False, unique=True),
     Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    # What the org may spend on providers in a calendar month (UTC), set by the super-admin; no cap when null.
+    Column("monthly_budget_usd", Numeric(14, 4)),
     *_timestamps(),
 )
 
@@ -238,6 +243,7 @@ submissions = Table(
     Column("input_payload", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("status", Text, nullable=False, server_default=text("'received'")),
     Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("max_cost_usd", Numeric(14, 4)),  # the batch's spending cap; none when null
     Column("finished_at", DateTime(timezone=True)),
     *_timestamps(),
     CheckConstraint(_in("status", SUBMISSION_STATUSES), name="status"),

@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import PageRequest, Pagination
 
-SubmissionStatus = Literal["received", "queued", "running", "completed", "failed", "canceled"]
+SubmissionStatus = Literal[
+    "received", "queued", "running", "completed", "failed", "canceled", "budget_exhausted"
+]
 
 
 class BatchStatusRequest(PageRequest):
@@ -41,6 +43,7 @@ class BatchSummary(BaseModel):
     succeeded: int
     failed: int
     canceled: int
+    budget_exhausted: int = Field(default=0, description="Runs a spending cap ended (resumable).")
     completed: int = Field(description="Same as succeeded.")
     pending: int = Field(description="Same as queued.")
     depth_max: int
@@ -78,9 +81,19 @@ class RunTreePagination(Pagination):
     descendants_limit: int
 
 
+class BatchSpend(BaseModel):
+    spent_usd: float = Field(description="What the batch's provider attempts cost (the attempt journal).")
+    by_provider: dict[str, float]
+    max_cost_usd: float | None = Field(description="The batch's cap, if it has one.")
+    reserved_usd: float | None = Field(
+        description="Held for calls in flight under the batch's cap (null: no cap, or no cluster to ask)."
+    )
+
+
 class BatchStatus(BaseModel):
     submission: SubmissionState
     summary: BatchSummary
     cost_usd: float
+    spend: BatchSpend
     runs: list[RunNode]
     pagination: RunTreePagination

@@ -24,6 +24,13 @@ class BatchSubmit(RequestModel):
     company_id: UUID | None = Field(default=None, description="The tenant company the batch belongs to.")
     source: Name | None = "api_v1_batch"
     metadata: dict[str, Any] = Field(default_factory=dict)
+    max_cost_usd: float | None = Field(
+        default=None,
+        gt=0,
+        le=1e9,
+        description="Spending cap in USD: no provider call starts that could cross it; the runs left when it "
+        "is reached end budget_exhausted (resume with a higher cap: /api/v1/batch/resume).",
+    )
 
 
 class SubmittedRun(BaseModel):

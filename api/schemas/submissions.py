@@ -10,7 +10,9 @@ from pydantic import BaseModel
 
 from api.schemas.common import PageRequest
 
-SubmissionStatus = Literal["received", "validated", "queued", "running", "completed", "failed", "canceled"]
+SubmissionStatus = Literal[
+    "received", "validated", "queued", "running", "completed", "failed", "canceled", "budget_exhausted"
+]
 
 
 class SubmissionList(PageRequest):

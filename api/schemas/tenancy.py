@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from api.schemas.common import Email, IdRequest, Name, PageRequest, Password, RequestModel, Slug
 
@@ -22,6 +22,12 @@ class OrgUpdate(IdRequest):
     name: Name | None = None
     slug: Slug | None = None
     is_active: bool | None = None
+    monthly_budget_usd: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e9,
+        description="What the org may spend on providers per calendar month (UTC); null removes the cap.",
+    )
 
 
 class OrgRead(BaseModel):
@@ -29,6 +35,7 @@ class OrgRead(BaseModel):
     name: str
     slug: str
     is_active: bool
+    monthly_budget_usd: float | None = None
     created_at: datetime
     updated_at: datetime
 

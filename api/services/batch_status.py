@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import Connection
 
 from api.errors import forbidden
+from api.services import batch_budget
 from store.repositories import batch_status
 
 # Descendants shown under one page of roots; past this the page says it is truncated.
@@ -27,7 +28,29 @@ def derive_submission_status(counts: Mapping[str, int]) -> str:
         return "completed"
     if counts.get("canceled", 0) == total:
         return "canceled"
+    if counts.get("budget_exhausted", 0):
+        return "budget_exhausted"
     return "failed"
+
+
+def reserved_under_cap(submission: Mapping[str, Any]) -> dict[str, float] | None:
+    """What the cluster's budget book holds under the submission's cap, when there is one to ask."""
+    if submission.get("max_cost_usd") is None:
+        return None
+    import ray
+
+    if not ray.is_initialized():
+        return None
+    from cluster.budget import find_budget_book, submission_cap
+
+    book = find_budget_book()
+    if book is None:
+        return None
+    try:
+        state: dict[str, dict[str, float]] = ray.get(book.state.remote(), timeout=2)
+    except Exception:  # a busy or restarting book: the status answers without it
+        return None
+    return state.get(submission_cap(submission["id"]))
 
 
 def read_status(
@@ -76,6 +99,7 @@ def read_status(
             **shape,
         },
         "cost_usd": batch_status.cost_so_far(conn=conn, submission_id=submission_id, org_id=org_id),
+        "spend": batch_budget.spend(conn, submission, reserved_under_cap(submission)),
         "runs": build_tree(roots, descendants, steps),
         "pagination": {
             "page": page,

@@ -120,8 +120,9 @@ def open_submission(
     source: str | None,
     metadata: dict[str, Any],
     entity_count: int,
+    max_cost_usd: float | None = None,
 ) -> uuid.UUID:
-    """Write the submission row (queued) with its blueprint snapshot; return its id."""
+    """Write the submission row (queued) with its blueprint snapshot and spending cap; return its id."""
     blueprint = prepared.blueprint
     snapshot = {
         "blueprint": {k: _jsonable(v) for k, v in blueprint.items() if k != "blueprint_steps"},
@@ -140,6 +141,7 @@ def open_submission(
             "input_payload": {"entity_count": entity_count},
             "status": "queued",
             "metadata": metadata,
+            "max_cost_usd": max_cost_usd,
         },
     )
     return uuid.UUID(str(row["id"]))
@@ -196,6 +198,7 @@ def submit(
             source=body.source,
             metadata=body.metadata,
             entity_count=len(inputs),
+            max_cost_usd=body.max_cost_usd,
         )
         runs = add_runs(
             conn,

@@ -20,6 +20,7 @@ from store.errors import NotFoundError
 from store.repositories._rows import as_dict, as_dicts
 from store.tables import (
     RUN_STATUSES,
+    operation_attempts,
     step_results,
     submission_cost_tallies,
     submission_run_tallies,
@@ -64,6 +65,16 @@ def get_submission(*, conn: Connection, submission_id: UUID, org_id: UUID) -> di
     if row is None:
         raise NotFoundError("submission not found", field="submission_id")
     return row
+
+
+def spent_by_provider(*, conn: Connection, submission_id: UUID) -> dict[str, float]:
+    """Return what the submission's provider attempts cost, per provider (the attempt journal)."""
+    rows = conn.execute(
+        select(operation_attempts.c.provider, func.sum(operation_attempts.c.cost_usd))
+        .where(operation_attempts.c.submission_id == submission_id)
+        .group_by(operation_attempts.c.provider)
+    )
+    return {provider: float(cost or 0) for provider, cost in rows}
 
 
 def tally_runs(*, conn: Connection, submission_id: UUID) -> tuple[dict[str, int], dict[str, int]]:

@@ -14,9 +14,10 @@ from uuid import UUID
 from sqlalchemy import Connection, func, select, text, tuple_, update
 
 from store.bulk import insert_new_rows, update_rows, upsert_rows
-from store.tables import operation_attempts, operation_runs, pipeline_runs, step_results, submissions
+from store.tables import operation_attempts, operation_runs, orgs, pipeline_runs, step_results, submissions
 
-TERMINAL_RUN_STATUSES = ("succeeded", "failed", "canceled")
+TERMINAL_RUN_STATUSES = ("succeeded", "failed", "canceled", "budget_exhausted")
+FINAL_SUBMISSION_STATUSES = ("completed", "failed", "canceled", "budget_exhausted")
 TERMINAL_STEP_STATUSES = ("succeeded", "failed", "skipped")
 
 
@@ -34,6 +35,7 @@ def load_runs(*, conn: Connection, run_ids: Sequence[UUID]) -> list[dict[str, An
             pipeline_runs.c.start_position,
             pipeline_runs.c.context,
             pipeline_runs.c.parent_pipeline_run_id,
+            pipeline_runs.c.started_at,
         ).where(pipeline_runs.c.id.in_(list(run_ids)))
     ).all()
     done: dict[UUID, dict[int, str]] = {}
@@ -151,6 +153,42 @@ def stored_children(*, conn: Connection, parent_ids: Sequence[UUID]) -> list[dic
         .order_by(pipeline_runs.c.parent_pipeline_run_id, pipeline_runs.c.entity_index)
     )
     return [dict(r._mapping) for r in rows]
+
+
+def spending_caps(*, conn: Connection, submission_id: UUID) -> tuple[float | None, float | None]:
+    """Return the submission's cap (max_cost_usd) and its org's monthly budget; None where unset."""
+    row = conn.execute(
+        select(submissions.c.max_cost_usd, orgs.c.monthly_budget_usd)
+        .select_from(submissions.join(orgs, orgs.c.id == submissions.c.org_id))
+        .where(submissions.c.id == submission_id)
+    ).one()
+    return (
+        None if row.max_cost_usd is None else float(row.max_cost_usd),
+        None if row.monthly_budget_usd is None else float(row.monthly_budget_usd),
+    )
+
+
+def set_cap(*, conn: Connection, submission_id: UUID, max_cost_usd: float | None) -> None:
+    """Set (or remove) the submission's spending cap."""
+    conn.execute(
+        update(submissions).where(submissions.c.id == submission_id).values(max_cost_usd=max_cost_usd)
+    )
+
+
+def requeue_budget_exhausted(*, conn: Connection, submission_id: UUID) -> int:
+    """Queue again the runs a cap ended (they keep what they did); return how many."""
+    result = conn.execute(
+        update(pipeline_runs)
+        .where(pipeline_runs.c.submission_id == submission_id, pipeline_runs.c.status == "budget_exhausted")
+        .values(status="queued", finished_at=None, error_message=None, error_details=None)
+    )
+    if result.rowcount:
+        conn.execute(
+            update(submissions)
+            .where(submissions.c.id == submission_id)
+            .values(status="queued", finished_at=None)
+        )
+    return int(result.rowcount)
 
 
 def mark_running(*, conn: Connection, run_ids: Sequence[UUID]) -> None:
@@ -275,6 +313,7 @@ DERIVED_STATUS_SQL = text(
             CASE WHEN count(*) FILTER (WHERE status <> 'queued') = 0 THEN 'queued' ELSE 'running' END
         WHEN count(*) FILTER (WHERE status = 'succeeded') = count(*) THEN 'completed'
         WHEN count(*) FILTER (WHERE status = 'canceled') = count(*) THEN 'canceled'
+        WHEN count(*) FILTER (WHERE status = 'budget_exhausted') > 0 THEN 'budget_exhausted'
         ELSE 'failed'
     END
     FROM pipeline_runs WHERE submission_id = :submission_id
@@ -285,7 +324,7 @@ DERIVED_STATUS_SQL = text(
 def sync_submission_status(*, conn: Connection, submission_id: UUID) -> str:
     """Derive the submission's status from its whole run tree and store it."""
     status = str(conn.execute(DERIVED_STATUS_SQL, {"submission_id": submission_id}).scalar_one())
-    finished = status in ("completed", "failed", "canceled")
+    finished = status in FINAL_SUBMISSION_STATUSES
     conn.execute(
         update(submissions)
         .where(submissions.c.id == submission_id)

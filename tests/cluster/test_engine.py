@@ -24,7 +24,7 @@ def wait_for(engine: Engine, submission_id: UUID, timeout_s: float = 240) -> str
             status = conn.execute(
                 select(submissions.c.status).where(submissions.c.id == submission_id)
             ).scalar_one()
-        if status in ("completed", "failed", "canceled"):
+        if status in ("completed", "failed", "canceled", "budget_exhausted"):
             return str(status)
         time.sleep(0.5)
     raise AssertionError(f"submission {submission_id} did not finish in {timeout_s}s")

@@ -64,8 +64,8 @@ def test_a_chunk_worker_killed_mid_batch_buys_no_answer_twice(
     books = account(engine, submission_id, {p: after[p] - before[p] for p in after})
     # A kill loses at most what the killed chunk had in flight (one request per run) and what it
     # had not flushed yet (a quarter second of answers).
+    # A replay that bought again what the killed chunk had bought would show here as answers bought twice.
     assert_accounted(books, in_flight=settings.cluster.chunk_size + 25)
-    assert progress["answers_reused"] >= 1, "the replayed chunk reused no answer its first try bought"
 
 
 def test_a_graceful_stop_records_every_request_and_the_resumed_batch_completes(

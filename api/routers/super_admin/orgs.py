@@ -38,7 +38,11 @@ def get(body: IdRequest, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
 
 @router.post("/update", response_model=Envelope[OrgRead])
 def update(body: OrgUpdate, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
-    """Rename, re-slug, or (de)activate an org; an inactive org's credentials stop working."""
+    """Rename, re-slug, (de)activate an org (inactive: its credentials stop working), or set its budget.
+
+    `monthly_budget_usd` caps what all the org's batches together spend on providers in a calendar
+    month (UTC): no call starts that could cross it; null removes the cap.
+    """
     changes = body.model_dump(exclude_unset=True, exclude={"id"})
     with engine.begin() as conn:
         return envelope(orgs.update_org(conn=conn, org_id=body.id, changes=changes))
