@@ -517,8 +517,15 @@ def run_enrich(
         console,
         f"submission {submission_id} {snap.status} in {time.monotonic() - started:,.1f}s: "
         f"{snap.roots:,} entities, {snap.children:,} fan-out children, {snap.failed:,} failed runs, "
-        f"cost ${snap.cost_usd:,.2f}",
+        f"cost ${snap.cost_usd:,.2f}"
+        + (f" of a ${snap.max_cost_usd:,.2f} cap" if snap.max_cost_usd is not None else ""),
     )
+    if snap.budget_exhausted:
+        _say(
+            console,
+            f"{snap.budget_exhausted:,} runs stopped at the cap (budget_exhausted); a higher cap runs them: "
+            f"dex enrich --resume {submission_id} --budget USD --out {request.out}",
+        )
     _say(
         console,
         f"results: {written.path} ({written.rows:,} rows, written in {time.monotonic() - clock:,.1f}s)",

@@ -30,11 +30,14 @@ _SNAPSHOT = text(
         (SELECT status FROM submissions WHERE id = :s) AS status,
         count(*) FILTER (WHERE parent_pipeline_run_id IS NULL) AS roots,
         count(*) FILTER (
-            WHERE parent_pipeline_run_id IS NULL AND status IN ('succeeded', 'failed', 'canceled')
+            WHERE parent_pipeline_run_id IS NULL
+              AND status IN ('succeeded', 'failed', 'canceled', 'budget_exhausted')
         ) AS roots_done,
         count(*) FILTER (WHERE parent_pipeline_run_id IS NOT NULL) AS children,
         count(*) FILTER (WHERE status IN ('queued', 'running')) AS pending,
         count(*) FILTER (WHERE status = 'failed') AS failed,
+        count(*) FILTER (WHERE status = 'budget_exhausted') AS budget_exhausted,
+        (SELECT max_cost_usd FROM submissions WHERE id = :s) AS max_cost_usd,
         (SELECT coalesce(sum(cost_usd), 0) FROM operation_runs WHERE submission_id = :s) AS cost_usd
     FROM pipeline_runs WHERE submission_id = :s
     """
@@ -77,6 +80,8 @@ class Snapshot:
     pending: int
     failed: int
     cost_usd: float
+    budget_exhausted: int = 0  # runs a spending cap ended
+    max_cost_usd: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -94,6 +99,8 @@ def snapshot(conn: Connection, submission_id: uuid.UUID) -> Snapshot:
         pending=int(row.pending),
         failed=int(row.failed),
         cost_usd=float(row.cost_usd),
+        budget_exhausted=int(row.budget_exhausted),
+        max_cost_usd=None if row.max_cost_usd is None else float(row.max_cost_usd),
     )
 
 
