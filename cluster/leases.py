@@ -752,7 +752,12 @@ class LeaseHolder:
             self._failing_since = now
         if now - self._failing_since < self.unreachable_s:
             return
-        error = BookUnreachable(f"no answer from the gateway for {now - self._failing_since:.0f}s: {exc!r}")
+        self._fail_waiting(
+            BookUnreachable(f"no answer from the gateway for {now - self._failing_since:.0f}s: {exc!r}")
+        )
+
+    def _fail_waiting(self, error: Exception) -> None:
+        """Fail every request waiting for a permit or a send time with error."""
         waiting: list[asyncio.Future[Any]] = [*self._permit_waiters]
         waiting += [w for ws in self._slot_waiters.values() for w in ws]
         self._permit_waiters.clear()
@@ -789,14 +794,7 @@ class LeaseHolder:
         """The engine stops: every waiting request gives up (none of them was sent)."""
         self.stop.set(deadline)
         self._slots.clear()
-        waiting: list[asyncio.Future[Any]] = [*self._permit_waiters]
-        waiting += [w for ws in self._slot_waiters.values() for w in ws]
-        self._permit_waiters.clear()
-        for waiters in self._slot_waiters.values():
-            waiters.clear()
-        for waiter in waiting:
-            if not waiter.done():
-                waiter.set_exception(CallsStopped("the engine is stopping"))
+        self._fail_waiting(CallsStopped("the engine is stopping"))
 
     def _hand_out_permits(self) -> None:
         while self._permit_waiters and self._in_use < self._held:
