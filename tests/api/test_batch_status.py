@@ -164,6 +164,7 @@ def test_summary_counts_every_depth_and_cost_sums_the_submissions_operation_runs
         "succeeded": 3,
         "failed": 2,
         "canceled": 0,
+        "budget_exhausted": 0,
         "completed": 3,
         "pending": 1,
         "depth_max": 2,
