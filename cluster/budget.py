@@ -209,6 +209,28 @@ def budget_book(settings: Settings) -> Any:
     ).remote(settings)
 
 
+def book_lease(settings: Settings, local: BudgetBook | None = None) -> Callable[..., Any]:
+    """Return a holder's lease function: the cluster's book when Ray is up, else `local` (one process)."""
+    if ray.is_initialized():
+        book = budget_book(settings)
+
+        async def remote(*args: Any) -> BudgetGrant:
+            grant: BudgetGrant = await book.lease.remote(*args)
+            return grant
+
+        return remote
+    if local is None:
+        raise RuntimeError("no budget book: Ray is not up and no local book was given")
+    own = local
+
+    async def in_process(
+        holder_id: str, limits: Any, spent: float, outstanding: float, want: float
+    ) -> BudgetGrant:
+        return own.lease(holder_id, limits, spent=spent, outstanding=outstanding, want=want)
+
+    return in_process
+
+
 def find_budget_book() -> Any | None:
     """Return the budget actor if one runs (never creates it)."""
     try:
@@ -315,10 +337,13 @@ class BudgetHolder:
 class BudgetedCaller:
     """A ProviderCaller that reserves each call's worst-case price under the caps before making it."""
 
-    def __init__(self, inner: Any, holder: BudgetHolder, providers: ProviderSettings) -> None:
+    def __init__(
+        self, inner: Any, holder: BudgetHolder, providers: ProviderSettings, *, owns_inner: bool = True
+    ) -> None:
         self.inner = inner
         self.holder = holder
         self.providers = providers
+        self.owns_inner = owns_inner  # the API's callers are shared: only the holder is this one's
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)  # stop_deadline, listen, counters: the inner caller's
@@ -337,4 +362,5 @@ class BudgetedCaller:
 
     async def close(self) -> None:
         await self.holder.close()
-        await self.inner.close()
+        if self.owns_inner:
+            await self.inner.close()

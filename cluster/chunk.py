@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from blueprints.conditions import evaluate
 from blueprints.context import merge_context
-from cluster.budget import BudgetedCaller, BudgetHolder, Caps, budget_book
+from cluster.budget import BudgetedCaller, BudgetHolder, Caps, book_lease
 from cluster.caller import LeasedCaller
 from cluster.entities import identity_keys
 from cluster.execution import (
@@ -420,12 +420,7 @@ def _settle(
 async def _run_chunk(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:
     caller: Any = LeasedCaller(settings.providers, handles, priority=job.priority)
     if job.caps is not None:
-        book = budget_book(settings)
-
-        async def lease(*args: Any) -> Any:
-            return await book.lease.remote(*args)
-
-        caller = BudgetedCaller(caller, BudgetHolder(job.caps, lease), settings.providers)
+        caller = BudgetedCaller(caller, BudgetHolder(job.caps, book_lease(settings)), settings.providers)
     try:
         return await ChunkRunner(job, settings, caller, engine_for(settings)).run()
     finally:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import DbEngine, GatewayCaller, SettingsDep, Tenant
@@ -12,20 +13,46 @@ from api.errors import ApiError
 from api.schemas.common import Envelope, envelope
 from api.schemas.execute import ExecuteRequest, OperationList, OpResultRead
 from api.services import execution
+from cluster.budget import BudgetBook, journal_spent
+from operations.runtime import BudgetExhausted
 
 router = APIRouter(tags=["operations"])
 
 
+def local_budget_book(request: Request, engine: Engine) -> BudgetBook:
+    """The API's own budget book, for when no Ray cluster is up (caps then hold within this process)."""
+    book: BudgetBook | None = getattr(request.app.state, "budget_book", None)
+    if book is None:
+        book = request.app.state.budget_book = BudgetBook(lambda key: journal_spent(engine, key))
+    return book
+
+
 @router.post("/api/v1/execute", response_model=Envelope[OpResultRead])
 async def execute(
-    body: ExecuteRequest, ctx: Tenant, engine: DbEngine, settings: SettingsDep, caller: GatewayCaller
+    request: Request,
+    body: ExecuteRequest,
+    ctx: Tenant,
+    engine: DbEngine,
+    settings: SettingsDep,
+    caller: GatewayCaller,
 ) -> dict[str, Any]:
     """Run an operation; its status, output and every provider attempt come back, and are recorded."""
     spec = execution.resolve_operation(body.operation_id, body.entity_type)
     company_id = ctx.scoped_company(body.company_id)
     if company_id is not None:
         await run_in_threadpool(execution.check_company, engine, ctx.org_id, company_id)
-    result = await execution.run(spec, body.input, body.options, caller=caller, settings=settings)
+    capped = await run_in_threadpool(
+        execution.budgeted, engine, caller, ctx.org_id, settings, local_budget_book(request, engine)
+    )
+    try:
+        result = await execution.run(
+            spec, body.input, body.options, caller=capped or caller, settings=settings
+        )
+    except BudgetExhausted as exc:
+        raise ApiError(402, f"the org's monthly budget is reached: {exc}", code="budget_exhausted") from None
+    finally:
+        if capped is not None:
+            await capped.close()
     await run_in_threadpool(execution.record, engine, result, ctx, company_id, body.input)
     return envelope(result.to_api())
 

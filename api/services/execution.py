@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import Engine
 
@@ -71,3 +71,19 @@ def record(
 def catalogue(entity_type: str | None) -> list[dict[str, Any]]:
     """Describe every operation (optionally of one entity type)."""
     return [s.describe() for s in all_operations().values() if entity_type in (None, s.entity_type)]
+
+
+def budgeted(
+    engine: Engine, caller: ProviderCaller, org_id: UUID, settings: Settings, local_book: Any
+) -> Any | None:
+    """Return caller under the org's monthly cap (a BudgetedCaller to close after), or None without one."""
+    from cluster.budget import BudgetedCaller, BudgetHolder, Caps, book_lease
+    from store.repositories import engine_runs
+
+    with engine.connect() as conn:
+        monthly = engine_runs.org_monthly_budget(conn=conn, org_id=org_id)
+    caps = Caps.of(submission_id=uuid4(), org_id=org_id, max_cost_usd=None, monthly_budget_usd=monthly)
+    if caps is None:
+        return None
+    holder = BudgetHolder(caps, book_lease(settings, local_book))
+    return BudgetedCaller(caller, holder, settings.providers, owns_inner=False)

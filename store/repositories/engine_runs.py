@@ -175,6 +175,12 @@ def set_cap(*, conn: Connection, submission_id: UUID, max_cost_usd: float | None
     )
 
 
+def org_monthly_budget(*, conn: Connection, org_id: UUID) -> float | None:
+    """Return the org's monthly budget, None when it has none."""
+    value = conn.execute(select(orgs.c.monthly_budget_usd).where(orgs.c.id == org_id)).scalar_one_or_none()
+    return None if value is None else float(value)
+
+
 def requeue_budget_exhausted(*, conn: Connection, submission_id: UUID) -> int:
     """Queue again the runs a cap ended (they keep what they did); return how many."""
     result = conn.execute(

@@ -95,3 +95,20 @@ def test_operations_list_describes_inputs_outputs_and_providers(api: ApiClient) 
     assert verify["providers"] == ["millionverifier", "reoon"] and "verification" in verify["outputs"]
     people = api.ok("/api/operations/list", {"entity_type": "person"}, tenant.api_token)
     assert all(op["entity_type"] == "person" for op in people)
+
+
+def test_execute_stops_at_the_orgs_monthly_budget(api: ApiClient, world: World) -> None:
+    tenant = make_tenant(api)
+    domains = [d for d in world.sample_domains(200, seed_offset=5) if world.knows("leadmagic", d)][:3]
+    # Room for one technographics call ($0.0245 worst case), not two.
+    api.sa("orgs/update", {"id": str(tenant.org_id), "monthly_budget_usd": 0.03})
+    first = {"operation_id": "company.enrich.technographics", "input": {"company_domain": domains[0]}}
+    assert api.ok("/api/v1/execute", first, tenant.api_token)["status"] == "found"
+    second = {"operation_id": "company.enrich.technographics", "input": {"company_domain": domains[1]}}
+    refused = api.post("/api/v1/execute", second, tenant.api_token)
+    assert refused.status_code == 402, refused.text
+    assert refused.json()["code"] == "budget_exhausted" and "monthly budget" in refused.json()["error"]
+    # Another org is not held back by this one's cap.
+    other = make_tenant(api)
+    third = {"operation_id": "company.enrich.technographics", "input": {"company_domain": domains[2]}}
+    assert api.ok("/api/v1/execute", third, other.api_token)["status"] == "found"
