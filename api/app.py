@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import BodySizeLimit, install_error_handlers
 from api.routers import (
@@ -31,6 +33,21 @@ from cluster.launch import BackgroundLauncher
 from config import Settings
 from store.engine import build_engine, resolve_database_url
 
+log = logging.getLogger(__name__)
+
+
+def _stop_batches(settings: Settings) -> None:
+    """Stop this process's Ray batches gracefully: no answer already paid for is lost."""
+    from cluster.stopping import stop_batches
+
+    summary = stop_batches(settings.cluster.stop_grace_s)
+    log.warning(
+        "stopped %d batch(es) in %.1fs; %d runs resume at the next start",
+        len(summary.submissions),
+        summary.seconds,
+        summary.runs_stopped,
+    )
+
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     """Build the app; without an engine, connect to DATABASE_URL or start the embedded server."""
@@ -50,6 +67,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         launcher.start()
         yield
         launcher.stop()
+        if getattr(application.state, "stop_batches_on_shutdown", False):
+            await run_in_threadpool(_stop_batches, settings)
         # The API's callers hold HTTP connections, and in a cluster permits of the gateways' books.
         for name in ("gateways", "cluster_gateways"):
             caller = getattr(application.state, name, None)
