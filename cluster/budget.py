@@ -344,13 +344,17 @@ class BudgetedCaller:
         self.holder = holder
         self.providers = providers
         self.owns_inner = owns_inner  # the API's callers are shared: only the holder is this one's
+        # Actions priced per result whose adapter documents no maximum: the dearest call seen so far.
+        self._dearest: dict[tuple[str, str], float] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)  # stop_deadline, listen, counters: the inner caller's
 
     async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
         # A provider without a key is skipped for free: nothing to reserve.
-        price = worst_case_price(provider, action) if self.providers.api_key(provider) else 0.0
+        price = 0.0
+        if self.providers.api_key(provider):
+            price = max(worst_case_price(provider, action), self._dearest.get((provider, action), 0.0))
         await self.holder.reserve(price)
         cost = 0.0
         try:
@@ -359,6 +363,8 @@ class BudgetedCaller:
             return result
         finally:
             self.holder.settle(price, cost)
+            if cost > price:
+                self._dearest[(provider, action)] = cost
 
     async def close(self) -> None:
         await self.holder.close()
