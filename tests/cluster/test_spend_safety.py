@@ -65,6 +65,7 @@ def test_a_chunk_worker_killed_mid_batch_buys_no_answer_twice(
     # A kill loses at most what the killed chunk had in flight (one request per run) and what it
     # had not flushed yet (a quarter second of answers).
     # A replay that bought again what the killed chunk had bought would show here as answers bought twice.
+    print(f"kill -9 of a chunk worker: {books}")
     assert_accounted(books, in_flight=settings.cluster.chunk_size + 25)
 
 
@@ -90,6 +91,7 @@ def test_a_graceful_stop_records_every_request_and_the_resumed_batch_completes(
             time.sleep(1.0)
             assert requests_by_provider(sandbox) == stopped, "a provider was called after the stop"
             books = account(engine, submission_id, {p: stopped[p] - before[p] for p in stopped})
+            print(f"graceful stop: {books}; {summary}")
             assert_accounted(books, in_flight=0)  # exactly: every request sent is a recorded attempt
 
             _wait_until(lambda: find_coordinator(submission_id) is None, timeout_s=30)
@@ -100,6 +102,7 @@ def test_a_graceful_stop_records_every_request_and_the_resumed_batch_completes(
     finally:
         resume_batches()
     books = account(engine, submission_id, {p: after[p] - before[p] for p in after})
+    print(f"graceful stop, then resumed: {books}; reused {ray_progress(submission_id)['answers_reused']}")
     assert_accounted(books, in_flight=0)
     assert ray_progress(submission_id)["answers_reused"] >= 1, (
         "the resumed runs reused no answer bought before"
