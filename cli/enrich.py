@@ -422,7 +422,7 @@ def _fan_out_fields(steps: list[dict[str, Any]]) -> set[str]:
 
 def _stop_gracefully(settings: Settings, console: Console) -> None:
     """Ray ends with this process: stop its batches first, so no answer already paid for is lost."""
-    from cluster.stopping import stop_batches
+    from cluster.stopping import resume_batches, stop_batches
 
     grace = settings.cluster.stop_grace_s
     _say(
@@ -435,6 +435,8 @@ def _stop_gracefully(settings: Settings, console: Console) -> None:
     except KeyboardInterrupt:
         _say(console, "quit at once: answers still on their way are lost")
         raise typer.Exit(INTERRUPTED) from None
+    # What was in flight is written; the gateways may take calls again (a resume in this process).
+    resume_batches()
     _say(console, f"stopped in {summary.seconds:,.1f}s: {summary.runs_stopped:,} runs left to resume")
 
 

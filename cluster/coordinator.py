@@ -176,6 +176,10 @@ class BatchCoordinator:
                         in_flight[await self._launch(job, settings_ref, handles)] = job
                     continue
                 self._account(report)
+                if report.stopped:
+                    # Its runs could not start a call: the gateways are stopping. Launching their runs
+                    # again would only stop them again; end like a stopped coordinator.
+                    self.stopping = True
                 # Children go first: depth-first keeps the tree's memory and latency small.
                 queue.extendleft(child for child, _ in reversed(report.children))
         status = await asyncio.to_thread(self._finish)
