@@ -51,17 +51,21 @@ def _serve(settings: Settings, host: str, port: int, *, cluster: bool = True) ->
                 typer.echo(f"resumed {len(resumed)} unfinished submission(s)")
         application = create_app(settings, db.engine)
         typer.echo(f"API on http://{host}:{port}  (OpenAPI at /openapi.json, docs at /docs)")
-        uvicorn.run(application, host=host, port=port, log_level="info")
-        if info.get("stops_with_process"):
-            # Ray lives in this process (RAY_LOCAL_MODE=in_process): stop its batches before it goes,
-            # so no answer already paid for is lost. (The persistent cluster keeps running them.)
-            from cluster.stopping import stop_batches
+        try:
+            uvicorn.run(application, host=host, port=port, log_level="info")
+        finally:
+            # Also on the way out by exception: once shut down, uvicorn raises again the signal that
+            # stopped it, and an in-process Ray's driver turns SIGTERM into SystemExit.
+            if info.get("stops_with_process"):
+                # Ray lives in this process (RAY_LOCAL_MODE=in_process): stop its batches before it
+                # goes, so no answer already paid for is lost. (The persistent cluster keeps them.)
+                from cluster.stopping import stop_batches
 
-            summary = stop_batches(settings.cluster.stop_grace_s)
-            typer.echo(
-                f"stopped {len(summary.submissions)} batch(es) in {summary.seconds:,.1f}s; "
-                f"{summary.runs_stopped:,} runs resume at the next start"
-            )
+                summary = stop_batches(settings.cluster.stop_grace_s)
+                typer.echo(
+                    f"stopped {len(summary.submissions)} batch(es) in {summary.seconds:,.1f}s; "
+                    f"{summary.runs_stopped:,} runs resume at the next start"
+                )
 
 
 @app.command()
