@@ -14,7 +14,8 @@ what a paid API's user cares about:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -22,6 +23,7 @@ from uuid import UUID
 from sqlalchemy import Engine, text
 
 from providers.sandbox.server import SandboxServer
+from tests.support.sandbox import NEUTRAL_KNOBS
 
 STEPS: list[dict[str, Any]] = [
     {"position": 1, "operation_id": "company.enrich.profile"},
@@ -38,12 +40,29 @@ FAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+@contextmanager
+def fault_mix(sandbox: SandboxServer) -> Iterator[None]:
+    """The fault mix on every provider of the workload, then neutral knobs again."""
+    sandbox.set_knobs(FAULTS)
+    try:
+        yield
+    finally:
+        sandbox.set_knobs({name: NEUTRAL_KNOBS for name in FAULTS})
+
+
+def attempts_recorded(engine: Engine, submission_id: UUID) -> int:
+    """Return how many provider attempts the submission has recorded so far."""
+    with engine.connect() as conn:
+        return int(conn.execute(_COUNT_SQL, {"submission": submission_id}).scalar_one())
+
+
 def requests_by_provider(sandbox: SandboxServer) -> dict[str, int]:
     """Every request each provider's sandbox received so far."""
     stats: dict[str, Any] = sandbox.stats()
     return {name: int(stats[name]["requests"]) for name in PROVIDERS}
 
 
+_COUNT_SQL = text("SELECT count(*) FROM operation_attempts WHERE submission_id = :submission")
 _ATTEMPTS_SQL = text(
     """
     SELECT provider,
