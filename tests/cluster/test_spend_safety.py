@@ -3,46 +3,27 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-from uuid import UUID
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from providers.sandbox.server import SandboxServer
 from providers.sandbox.world import World
-from store.tables import operation_attempts
 from tests.cluster.test_engine import _chunk_workers, _wait_until, ray_progress, submit, wait_for
 from tests.factories import ApiClient, make_tenant
-from tests.support.sandbox import NEUTRAL_KNOBS
-from tests.support.spend import FAULTS, STEPS, account, assert_accounted, requests_by_provider
+from tests.support.spend import (
+    STEPS,
+    account,
+    assert_accounted,
+    attempts_recorded,
+    fault_mix,
+    requests_by_provider,
+)
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 
 ROOTS = 300
-
-
-@contextmanager
-def fault_mix(sandbox: SandboxServer) -> Iterator[None]:
-    """The fault mix on every provider of the workload, then neutral knobs again."""
-    sandbox.set_knobs(FAULTS)
-    try:
-        yield
-    finally:
-        sandbox.set_knobs({name: NEUTRAL_KNOBS for name in FAULTS})
-
-
-def _attempts(engine: Engine, submission_id: UUID) -> int:
-    with engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(func.count())
-                .select_from(operation_attempts)
-                .where(operation_attempts.c.submission_id == submission_id)
-            ).scalar_one()
-        )
 
 
 def test_a_chunk_worker_killed_mid_batch_buys_no_answer_twice(
@@ -54,7 +35,7 @@ def test_a_chunk_worker_killed_mid_batch_buys_no_answer_twice(
     with fault_mix(sandbox):
         submission_id = submit(api, tenant, STEPS, [{"input": {"company_domain": d}} for d in domains])
         # Kill a chunk worker once the batch has bought a good number of answers.
-        _wait_until(lambda: _attempts(engine, submission_id) >= 150, timeout_s=180)
+        _wait_until(lambda: attempts_recorded(engine, submission_id) >= 150, timeout_s=180)
         victims = _wait_until(lambda: _chunk_workers(submission_id))
         victims[0].kill()
         assert wait_for(engine, submission_id, timeout_s=400) in ("completed", "failed")
@@ -82,7 +63,7 @@ def test_a_graceful_stop_records_every_request_and_the_resumed_batch_completes(
     try:
         with fault_mix(sandbox):
             submission_id = submit(api, tenant, STEPS, [{"input": {"company_domain": d}} for d in domains])
-            _wait_until(lambda: _attempts(engine, submission_id) >= 150, timeout_s=180)
+            _wait_until(lambda: attempts_recorded(engine, submission_id) >= 150, timeout_s=180)
             # A grace shorter than LeadMagic's hangs: some calls are cut off, and must be recorded.
             summary = stop_batches(grace_s=2.0)
             assert str(submission_id) in summary.submissions and not summary.unfinished
