@@ -9,9 +9,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -21,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from cluster.local_nodes import free_port, node_processes, ray_temp_root
-from cluster.runtime import local_cluster, stop_local_cluster
+from cluster.runtime import local_cluster
 from providers.sandbox.server import SandboxServer
 from providers.sandbox.world import World
 from store.tables import pipeline_runs, step_results, submissions
@@ -30,24 +28,6 @@ from tests.support.dex_process import dex_env, run_dex, start_serve
 from tests.support.sandbox import knobs
 
 pytestmark = pytest.mark.usefixtures("engine")
-
-
-@pytest.fixture
-def state_dir(tmp_path: Path) -> Iterator[Path]:
-    """A DEX_STATE_DIR of its own; whatever cluster a test started there is stopped afterwards."""
-    state = tmp_path / "state"
-    state.mkdir()
-    yield state
-    stop_local_cluster(state)
-    assert not node_processes(str(ray_temp_root(state / "ray"))), "every process of the cluster stopped"
-
-
-@pytest.fixture
-def ray_tmpdir() -> Iterator[Path]:
-    """Ray's shared temp folder for the dex processes (RAY_TMPDIR), short enough for Ray's sockets."""
-    with tempfile.TemporaryDirectory(prefix="dexrt-") as folder:
-        (Path(folder) / "ray").mkdir()
-        yield Path(folder)
 
 
 def test_start_status_stop_round_trip_ignores_a_stale_address_file(

@@ -16,9 +16,8 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 from uuid import UUID
@@ -26,8 +25,8 @@ from uuid import UUID
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from cluster.local_nodes import free_port, node_processes, ray_temp_root
-from cluster.runtime import local_cluster, stop_local_cluster
+from cluster.local_nodes import free_port, node_processes
+from cluster.runtime import local_cluster
 from providers.sandbox.server import SandboxServer
 from providers.sandbox.world import World
 from store.tables import pipeline_runs, submissions
@@ -65,23 +64,6 @@ LIMITS = {
 }
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def state_dir(tmp_path: Path) -> Iterator[Path]:
-    """A DEX_STATE_DIR of its own; whatever local cluster a test started there is stopped afterwards."""
-    state = tmp_path / "state"
-    state.mkdir()
-    yield state
-    stop_local_cluster(state)
-    assert not node_processes(str(ray_temp_root(state / "ray"))), "every process of the cluster stopped"
-
-
-@pytest.fixture
-def ray_tmpdir() -> Iterator[Path]:
-    """Ray's temp folder for the dex processes (RAY_TMPDIR), short enough for Ray's socket paths."""
-    with tempfile.TemporaryDirectory(prefix="dexit-") as folder:
-        yield Path(folder)
 
 
 def _env(
