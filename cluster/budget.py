@@ -64,6 +64,11 @@ class Caps:
     limits: Mapping[str, float]
 
     @classmethod
+    def org_month(cls, org_id: uuid.UUID, monthly_budget_usd: float) -> Caps:
+        """Return the cap of an org's calls outside any batch (`/api/v1/execute`): its monthly budget."""
+        return cls({org_month_cap(org_id): float(monthly_budget_usd)})
+
+    @classmethod
     def of(
         cls,
         *,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from sqlalchemy import Engine
 
@@ -82,8 +82,8 @@ def budgeted(
 
     with engine.connect() as conn:
         monthly = engine_runs.org_monthly_budget(conn=conn, org_id=org_id)
-    caps = Caps.of(submission_id=uuid4(), org_id=org_id, max_cost_usd=None, monthly_budget_usd=monthly)
-    if caps is None:
+    if monthly is None:
         return None
+    caps = Caps.org_month(org_id, monthly)
     holder = BudgetHolder(caps, book_lease(settings, local_book))
     return BudgetedCaller(caller, holder, settings.providers, owns_inner=False)
