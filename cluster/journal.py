@@ -57,10 +57,6 @@ class Replay:
     attempts: dict[uuid.UUID, list[Attempt]] = field(default_factory=dict)  # by operation run id
     outcomes: dict[uuid.UUID, list[StepOutcome]] = field(default_factory=dict)  # by pipeline run id
 
-    @property
-    def attempts_reused(self) -> int:
-        return sum(len(a) for a in self.attempts.values())
-
     def journal(self, writer: StepWriter, run_id: uuid.UUID, position: int) -> StepJournal:
         """Return the journal a step's operation records into (and reuses answers from)."""
         op_run_id = operation_run_id(run_id, position)
