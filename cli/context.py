@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from cli.entry import INTERRUPTED
 from config import Settings, load_settings
 from migrations.runner import alembic_config, current_revision, upgrade
 from store.engine import build_engine, resolve_database_url
@@ -67,7 +68,7 @@ def open_database(settings: Settings, *, migrate: bool) -> Iterator[Database]:
 
 
 def one_line_errors(func: F) -> F:
-    """Print expected failures as `error: …` and exit 1, never a traceback."""
+    """Print expected failures as `error: …` and exit 1 (Ctrl-C: `interrupted`, 130), never a traceback."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -80,5 +81,8 @@ def one_line_errors(func: F) -> F:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             typer.secho(f"error: cannot reach the database: {reason}", fg=typer.colors.RED, err=True)
             sys.exit(1)
+        except KeyboardInterrupt:  # Ctrl-C where the command has nothing of its own to say
+            typer.secho("interrupted", err=True)
+            sys.exit(INTERRUPTED)
 
     return wrapper  # type: ignore[return-value]

@@ -46,7 +46,7 @@ from cli.blueprints import (
     resolve_blueprint,
     settings_for,
 )
-from cli.context import CliError, one_line_errors, open_database
+from cli.context import INTERRUPTED, CliError, one_line_errors, open_database
 from cli.enrich_output import Written, children_path, write_outputs
 from cli.progress import FINAL_STATUSES, Snapshot, print_summary, watch
 from config import Settings
@@ -57,7 +57,6 @@ from store.tables import submissions
 
 SHOWN_PROBLEMS = 20
 MAX_RELAUNCHES = 3
-INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C
 
 app = typer.Typer(help="Enrich a CSV or Parquet file through a blueprint.")
 

@@ -9,7 +9,7 @@ import typer
 
 from cli import admin, bench, blueprints, enrich, providers, status
 from cli import cluster as cluster_cli
-from cli.context import CliError, head_revision, one_line_errors, open_database, settings_or_exit
+from cli.context import INTERRUPTED, CliError, head_revision, one_line_errors, open_database, settings_or_exit
 from config import Settings
 from migrations.runner import current_revision, downgrade, upgrade
 from store.engine import resolve_database_url
@@ -157,6 +157,9 @@ def main() -> None:
     except CliError as exc:  # raised outside a command (settings, for example)
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise SystemExit(1) from exc
+    except KeyboardInterrupt:
+        typer.secho("interrupted", err=True)
+        raise SystemExit(INTERRUPTED) from None
 
 
 if __name__ == "__main__":

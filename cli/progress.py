@@ -7,6 +7,7 @@ on a very large submission the poll spaces itself out so that watching never cos
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections import deque
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Column, Table
@@ -23,6 +25,7 @@ FINAL_STATUSES = ("completed", "failed", "canceled", "budget_exhausted")
 # A poll may take at most this share of the wall time (a 1M-row submission's counts take ~0.2 s).
 POLL_DUTY = 0.1
 RATE_WINDOW_S = 20.0
+MIN_NAME_WIDTH = 12  # a summary table's name column never gets narrower
 
 _SNAPSHOT = text(
     """
@@ -224,32 +227,67 @@ def provider_summary(conn: Connection, submission_id: uuid.UUID) -> list[dict[st
     return [dict(r._mapping) for r in conn.execute(_PROVIDERS, {"s": submission_id})]
 
 
-def _numbers(*names: str) -> list[Column]:
-    # Counts never wrap or shrink: on a narrow terminal the name columns fold instead.
-    return [Column(name, justify="right", no_wrap=True) for name in names]
-
-
 def print_summary(
     console: Console, conn: Connection, submission_id: uuid.UUID, steps: list[dict[str, Any]]
 ) -> None:
-    """Print the per-step and per-provider tables."""
-    counts = _numbers("succeeded", "not found", "skipped", "failed", "cost")
-    table = Table("step", Column("operation", overflow="fold"), *counts, title="steps")
-    for line in step_summary(conn, submission_id, steps):
-        table.add_row(
-            str(line.position), line.operation_id, f"{line.succeeded:,}", f"{line.not_found:,}",
-            f"{line.skipped:,}", f"{line.failed:,}", f"${line.cost_usd:,.2f}",
-        )  # fmt: skip
+    """Print the per-step and per-provider tables, fitted to the terminal's width."""
+    lines = step_summary(conn, submission_id, steps)
+    counts = [
+        [f"{line.succeeded:,}", f"{line.not_found:,}", f"{line.skipped:,}", f"{line.failed:,}",
+         f"${line.cost_usd:,.2f}"]
+        for line in lines
+    ]  # fmt: skip
+    headers = ("#", "operation", "succeeded", "not found", "skipped", "failed", "cost")
+    room = _room(
+        console, headers, [[str(line.position), "", *c] for line, c in zip(lines, counts, strict=True)]
+    )
+    table = _table("steps", headers)
+    for line, row in zip(lines, counts, strict=True):
+        table.add_row(str(line.position), fit_name(line.operation_id, room), *row)
     console.print(table)
     providers = provider_summary(conn, submission_id)
     if not providers:
         console.print("no provider was called")
         return
-    counts = _numbers("calls", "found", "errors", "429s", "cost")
-    table = Table(Column("provider", overflow="fold"), *counts, title="providers")
-    for row in providers:
-        table.add_row(
-            row["provider"], f"{row['calls']:,}", f"{row['found']:,}", f"{row['errors']:,}",
-            f"{row['rate_limited']:,}", f"${float(row['cost']):,.2f}",
-        )  # fmt: skip
+    rows = [
+        [row["provider"], f"{row['calls']:,}", f"{row['found']:,}", f"{row['errors']:,}",
+         f"{row['rate_limited']:,}", f"${float(row['cost']):,.2f}"]
+        for row in providers
+    ]  # fmt: skip
+    table = _table("providers", ("provider", "calls", "found", "errors", "429s", "cost"))
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
+
+
+def fit_name(name: str, width: int) -> str:
+    """Break a name like `company.research.resolve_pricing_page_url` into lines of at most `width`.
+
+    Lines break only after a dot or an underscore, never inside a word.
+    """
+    if len(name) <= width:
+        return name
+    lines = [""]
+    for part in re.split(r"(?<=[._])", name):
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
+
+
+def _room(console: Console, headers: tuple[str, ...], rows: list[list[str]]) -> int:
+    # The name column (the second) gets what the others leave of the terminal. Each column takes its
+    # widest cell plus two spaces of padding, and one space separates columns and ends each row.
+    others = sum(max(len(headers[i]), *(len(r[i]) for r in rows)) + 2 for i in range(len(headers)) if i != 1)
+    return max(MIN_NAME_WIDTH, console.width - others - 2 - len(headers) - 1)
+
+
+def _table(title: str, headers: tuple[str, ...]) -> Table:
+    first, *numbers = headers
+    name_first = first != "#"
+    columns = [Column(first, justify="left" if name_first else "right", no_wrap=not name_first)]
+    if not name_first:
+        columns.append(Column(numbers.pop(0), overflow="fold", min_width=MIN_NAME_WIDTH))
+    # Counts never wrap or shrink: on a narrow terminal the name column breaks at its dots instead.
+    columns += [Column(name, justify="right", no_wrap=True) for name in numbers]
+    return Table(*columns, title=title, box=box.SIMPLE_HEAD, title_justify="left")

@@ -72,6 +72,8 @@ def credential_concurrency(provider: Provider, limits: RateLimits) -> int:
 
 
 CREDITS_CHECK_TIMEOUT_S = 10.0
+# A polled action's shared read never runs more often than this, however fast its plan may read.
+MIN_SHARED_READ_S = 0.25
 
 
 def credits_remaining(result: ProviderResult | None) -> float | None:
@@ -280,17 +282,20 @@ class ProviderGateway:
             return None
         poller = self._pollers.get(spec.name)
         if poller is None:
-            # Besides each shared read, as many single reads as the read endpoint's limit leaves room
-            # for between two shared reads (at least one).
+            # Shared reads take two thirds of the read endpoint's limit, never more often than every
+            # MIN_SHARED_READ_S nor less than the action's documented interval. Besides each, as many
+            # single reads as the limit leaves room for between two shared reads (at least one).
             read_path = spec.build_poll_many([], self.endpoint.credentials).path
-            per_interval = self.limits.lane(read_path)[1].per_second * spec.poll_interval_s
+            reads_per_s = self.limits.lane(read_path)[1].per_second
+            interval = min(spec.poll_interval_s, max(MIN_SHARED_READ_S, 1.5 / reads_per_s))
             poller = self._pollers[spec.name] = BatchPoller(
                 spec,
                 endpoint=self.endpoint,
                 client=self.client,
                 admit=self.holder.admit,
                 sleep=self.sleep,
-                single_reads=min(spec.poll_many_limit, int(per_interval) - 1),
+                single_reads=min(spec.poll_many_limit, int(reads_per_s * interval) - 1),
+                interval_s=interval,
             )
         return poller
 

@@ -224,9 +224,16 @@ def _ensure_auth_token() -> None:
     ):
         return
     if not (Path.home() / ".ray" / "auth_token").exists():
-        from ray._private.authentication.authentication_token_setup import generate_and_save_token
+        from ray._private.authentication import authentication_token_setup as token_setup
 
-        generate_and_save_token()
+        # Ray logs where it saved the token at INFO, on the console, on a machine's first run.
+        token_logger = logging.getLogger(token_setup.__name__)
+        level = token_logger.level
+        token_logger.setLevel(logging.WARNING)
+        try:
+            token_setup.generate_and_save_token()
+        finally:
+            token_logger.setLevel(level)
 
 
 def prepare_worker() -> None:

@@ -269,6 +269,8 @@ pipeline_runs = Table(
     Column("blueprint_id", UUID(as_uuid=True), nullable=False),
     Column("parent_pipeline_run_id", UUID(as_uuid=True)),
     Column("entity_index", Integer, nullable=False, server_default=text("0")),
+    # A root submitted from a file: the 1-based record number of its input row (migration 0010).
+    Column("input_row", Integer),
     Column("entity_type", Text, nullable=False, server_default=text("'company'")),
     Column("depth", Integer, nullable=False, server_default=text("0")),
     # The fan-out step of the parent that created this run; the run starts at the step after it.

@@ -155,8 +155,12 @@ def add_runs(
     *,
     first_index: int,
     entity_types: Sequence[str | None] | None = None,
+    input_rows: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """COPY one queued root run per entity (entity_index from first_index); return the runs written."""
+    """COPY one queued root run per entity (entity_index from first_index); return the runs written.
+
+    input_rows, for entities read from a file, is each one's record number there (the output's key).
+    """
     blueprint = prepared.blueprint
     types = entity_types or [None] * len(entities)
     runs = [
@@ -168,6 +172,11 @@ def add_runs(
         }
         for index, entity, declared in zip(itertools.count(first_index), entities, types, strict=False)
     ]
+    columns: tuple[str, ...] = RUN_COLUMNS
+    if input_rows is not None:
+        columns = (*RUN_COLUMNS, "input_row")
+        for run, row in zip(runs, input_rows, strict=True):
+            run["input_row"] = row
     # What every run shares goes as COPY constants, not as eight more keys in each of 10k row dicts.
     shared = {
         "org_id": prepared.org_id,
@@ -179,7 +188,7 @@ def add_runs(
         "depth": 0,
         "start_position": prepared.steps[0]["position"],
     }
-    copy_rows(conn=conn, table_name="pipeline_runs", columns=RUN_COLUMNS, rows=runs, constants=shared)
+    copy_rows(conn=conn, table_name="pipeline_runs", columns=columns, rows=runs, constants=shared)
     return runs
 
 

@@ -291,18 +291,27 @@ def test_open_searches_never_outgrow_one_list_read(sandbox: SandboxServer, http:
     assert gateway.limit.concurrency == 500 and gateway.health()["concurrency"] == 100
 
 
-def test_single_reads_stay_within_what_the_read_limit_leaves(
+def test_shared_reads_and_single_reads_stay_within_the_read_limit(
     sandbox: SandboxServer, http: HttpClient
 ) -> None:
     search = get_provider("icypeas").actions["email_search"]
     assert isinstance(search, PolledAction)
     documented = _icypeas_gateway(sandbox, http)._poller(search)
-    assert documented is not None and documented.single_reads == 1  # 30/min leaves one beside each list
-    settings = ProviderSettings.for_sandbox(
-        sandbox.url, DEFAULT_SANDBOX_KEY, provider_limits={"icypeas": {"rate_per_second": 10}}
-    )
+    # 30/min: a list read every documented 3 s, and one single read beside each.
+    assert documented is not None and (documented.interval_s, documented.single_reads) == (3.0, 1)
     provider = get_provider("icypeas")
-    faster = ProviderGateway(
-        provider, endpoint_for(provider, settings), rate_limits_for(provider, settings), client=http
-    )._poller(search)
-    assert faster is not None and faster.single_reads == 29  # 10/s for 3 s, less the list read
+
+    def poller(reads_per_s: float) -> tuple[float, int]:
+        limits = {"icypeas": {"path_rates": {"/bulk-single-searchs/read": reads_per_s}}}
+        settings = ProviderSettings.for_sandbox(sandbox.url, DEFAULT_SANDBOX_KEY, provider_limits=limits)
+        gateway = ProviderGateway(
+            provider, endpoint_for(provider, settings), rate_limits_for(provider, settings), client=http
+        )
+        found = gateway._poller(search)
+        assert found is not None
+        return found.interval_s, found.single_reads
+
+    # A plan that reads faster reads sooner: list reads take two thirds of the limit, down to 4/s.
+    assert poller(1) == (1.5, 1)
+    assert poller(4) == (0.375, 1)
+    assert poller(100) == (0.25, 24)
