@@ -73,7 +73,7 @@ def credential_concurrency(provider: Provider, limits: RateLimits) -> int:
 
 CREDITS_CHECK_TIMEOUT_S = 10.0
 # A polled action's shared read never runs more often than this, however fast its plan may read.
-MIN_SHARED_READ_S = 0.25
+MIN_SHARED_READ_S = 1.0
 
 
 def credits_remaining(result: ProviderResult | None) -> float | None:

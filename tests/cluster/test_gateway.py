@@ -311,7 +311,7 @@ def test_shared_reads_and_single_reads_stay_within_the_read_limit(
         assert found is not None
         return found.interval_s, found.single_reads
 
-    # A plan that reads faster reads sooner: list reads take two thirds of the limit, down to 4/s.
-    assert poller(1) == (1.5, 1)
-    assert poller(4) == (0.375, 1)
-    assert poller(100) == (0.25, 24)
+    # A plan that reads faster reads sooner: list reads take two thirds of the limit, at most 1/s.
+    assert poller(0.75) == (2.0, 1)
+    assert poller(4) == (1.0, 3)
+    assert poller(1000) == (1.0, 100)  # single reads never more than one list holds
