@@ -26,6 +26,7 @@ from api.routers import (
     steps,
     submissions,
     users,
+    webhooks,
 )
 from api.routers.super_admin import router as super_admin_router
 from cluster.credits import BalanceCache
@@ -120,6 +121,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         batch,
         entities,
         providers,
+        webhooks,
     ):
         app.include_router(module.router)
     app.include_router(super_admin_router)
