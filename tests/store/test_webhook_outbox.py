@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from store.repositories import engine_runs, webhooks
+from store.repositories import webhook_deliveries as webhook_deliveries_repo
 from store.tables import pipeline_runs, webhook_deliveries
 from tests.support.engine_rows import Tenant, add_operation_run, add_runs, add_submission, make_tenant
 
@@ -110,3 +111,22 @@ def test_a_rolled_back_status_leaves_no_event(engine: Engine, tenant: Tenant) ->
     assert _deliveries(engine) == []
     assert _sync(engine, submission_id) == "canceled"
     assert len(_deliveries(engine)) == 1
+
+
+def test_two_deliverers_never_claim_the_same_delivery(engine: Engine, tenant: Tenant) -> None:
+    _webhook(engine, tenant, ["submission.completed"])
+    for _ in range(3):
+        submission_id = add_submission(engine, tenant)
+        add_runs(engine, tenant, submission_id, ["succeeded"])
+        _sync(engine, submission_id)
+    with engine.connect() as first, engine.connect() as second:
+        with first.begin():
+            mine = webhook_deliveries_repo.claim_due(conn=first, limit=2, lease_s=60)
+            # While the first claim is uncommitted, its rows are locked: the second skips them.
+            with second.begin():
+                theirs = webhook_deliveries_repo.claim_due(conn=second, limit=10, lease_s=60)
+        assert len(mine) == 2 and len(theirs) == 1
+        assert not {r["id"] for r in mine} & {r["id"] for r in theirs}
+        assert {r["attempt_count"] for r in mine + theirs} == {1}
+        with second.begin():  # claimed: not due again until the lease runs out
+            assert webhook_deliveries_repo.claim_due(conn=second, limit=10, lease_s=60) == []
