@@ -109,8 +109,13 @@ class WebhookDeliverer:
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             # No redirects followed, no proxy from the environment: the request goes to the checked address.
+            # No kept-alive connections either: pooled by address, one opened (and TLS-verified) for one
+            # host name would carry another's request when both resolve to the same address.
             self._client = httpx.AsyncClient(
-                timeout=self.config.webhook_timeout_s, follow_redirects=False, trust_env=False
+                timeout=self.config.webhook_timeout_s,
+                follow_redirects=False,
+                trust_env=False,
+                limits=httpx.Limits(max_keepalive_connections=0),
             )
         return self._client
 
