@@ -26,8 +26,10 @@ from api.routers import (
     steps,
     submissions,
     users,
+    webhooks,
 )
 from api.routers.super_admin import router as super_admin_router
+from api.services.webhook_delivery import WebhookDeliverer
 from cluster.credits import BalanceCache
 from cluster.launch import BackgroundLauncher
 from config import Settings
@@ -61,11 +63,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     # Submissions are answered before their coordinators start: this thread starts them.
     launcher = BackgroundLauncher(settings)
+    # Signed webhooks go out from every API process; the outbox's row locks share the work out.
+    deliverer = WebhookDeliverer(settings, engine)
 
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         launcher.start()
+        await deliverer.start()
         yield
+        await deliverer.stop()
         launcher.stop()
         if getattr(application.state, "stop_batches_on_shutdown", False):
             await run_in_threadpool(_stop_batches, settings)
@@ -88,6 +94,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.launcher = launcher
+    app.state.webhook_deliverer = deliverer
     app.state.balances = BalanceCache(settings.providers)  # short-lived balances for submit warnings
     install_error_handlers(app)
     app.add_middleware(
@@ -120,6 +127,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         batch,
         entities,
         providers,
+        webhooks,
     ):
         app.include_router(module.router)
     app.include_router(super_admin_router)

@@ -9,6 +9,7 @@ from config.settings import (
     ProviderSettings,
     RayLocalMode,
     Settings,
+    WebhookSettings,
     load_settings,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "ProviderSettings",
     "RayLocalMode",
     "Settings",
+    "WebhookSettings",
     "load_settings",
 ]

@@ -79,6 +79,49 @@ class ApiSettings(BaseSettings):
     )
 
 
+class WebhookSettings(BaseSettings):
+    """Signed webhooks to tenants' systems: who delivers them, how often and how long retries go on."""
+
+    model_config = _ENV_CONFIG
+
+    webhook_delivery_enabled: bool = Field(
+        default=True, description="Run the webhook deliverer in this API process (`dex serve`)."
+    )
+    webhook_poll_interval_s: float = Field(
+        default=2.0, gt=0, le=300, description="How often the deliverer looks for due deliveries."
+    )
+    webhook_batch_size: int = Field(
+        default=50, ge=1, le=1000, description="Deliveries one poll claims (and sends concurrently)."
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0, gt=0, le=60, description="Timeout of one delivery request (connect, send and answer)."
+    )
+    webhook_retry_schedule_s: list[float] = Field(
+        default=[10, 30, 90, 300, 900, 1800, 3600, 7200],
+        min_length=1,
+        description="JSON: the wait after the 1st, 2nd, … failed attempt; the last one repeats.",
+    )
+    webhook_retry_jitter: float = Field(
+        default=0.2, ge=0, le=1, description="Each wait is drawn from ±this share around its schedule entry."
+    )
+    webhook_retry_window_s: float = Field(
+        default=86400.0,
+        gt=0,
+        description="How long after its event a delivery is retried; past it the delivery is failed.",
+    )
+    webhook_secrets_key: SecretStr | None = Field(
+        default=None,
+        description="Key that encrypts webhook signing secrets at rest; unset: derived from JWT_SECRET.",
+    )
+
+    @field_validator("webhook_retry_schedule_s")
+    @classmethod
+    def _positive_waits(cls, value: list[float]) -> list[float]:
+        if any(not wait > 0 for wait in value):
+            raise ValueError("every WEBHOOK_RETRY_SCHEDULE_S wait must be above 0")
+        return value
+
+
 PROVIDER_NAMES = (
     "prospeo",
     "blitzapi",
@@ -328,6 +371,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @model_validator(mode="after")
     def _secrets_are_safe(self) -> Settings:
@@ -347,6 +391,9 @@ class Settings(BaseSettings):
             if value is not None and value.get_secret_value() in dev_values:
                 raise ValueError(f"{name.upper()} uses a development default outside development")
         assert auth.jwt_secret is not None and auth.super_admin_jwt_secret is not None
+        webhook_key = self.webhooks.webhook_secrets_key
+        if webhook_key is not None and len(webhook_key.get_secret_value()) < 32:
+            raise ValueError("WEBHOOK_SECRETS_KEY must be at least 32 characters outside development")
         if auth.jwt_secret.get_secret_value() == auth.super_admin_jwt_secret.get_secret_value():
             raise ValueError("JWT_SECRET and SUPER_ADMIN_JWT_SECRET must differ")
         return self

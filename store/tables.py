@@ -575,4 +575,96 @@ entity_timeline = Table(
     Index("ix_entity_timeline_submission", "org_id", "submission_id", "created_at"),
 )
 
+WEBHOOK_EVENTS = (
+    "submission.completed", "submission.failed", "submission.canceled", "submission.budget_exhausted",
+)  # fmt: skip
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+# A tenant's HTTP endpoint for events. A company_id pins it to that company's submissions; null: the org's.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    _uuid_pk(),
+    _org_fk(),
+    Column("company_id", UUID(as_uuid=True)),
+    Column("url", Text, nullable=False),
+    Column("events", JSONB, nullable=False),  # a list of WEBHOOK_EVENTS
+    Column("description", Text),
+    # The signing secret sealed with AES-GCM (api/services/secret_box.py): shown once, never stored plain.
+    Column("secret_sealed", Text, nullable=False),
+    Column("created_by_user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")),
+    *_timestamps(),
+    CheckConstraint("jsonb_typeof(events) = 'array'", name="events_array"),
+    ForeignKeyConstraint(
+        ["org_id", "company_id"],
+        ["companies.org_id", "companies.id"],
+        name="fk_webhooks_company_in_org",
+        ondelete="CASCADE",
+    ),
+    UniqueConstraint("org_id", "id", name="uq_webhooks_org_id_id"),
+    Index("ix_webhooks_org_id", "org_id"),
+)
+
+# The outbox: one row per event and webhook, written in the transaction that stores the event's cause.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    _uuid_pk(),
+    _org_fk(),
+    Column("company_id", UUID(as_uuid=True)),
+    Column("webhook_id", UUID(as_uuid=True), nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),  # the same for every webhook of one event
+    Column("event_type", Text, nullable=False),
+    Column("submission_id", UUID(as_uuid=True)),
+    Column("payload", JSONB, nullable=False),  # the body sent, as {id, type, created_at, data}
+    Column("status", Text, nullable=False, server_default=text("'pending'")),
+    Column("attempt_count", Integer, nullable=False, server_default=text("0")),
+    # When a pending delivery is next due; a claimed one is pushed past the claim's lease.
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("delivered_at", DateTime(timezone=True)),
+    *_timestamps(),
+    CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+    ForeignKeyConstraint(
+        ["org_id", "webhook_id"],
+        ["webhooks.org_id", "webhooks.id"],
+        name="fk_webhook_deliveries_webhook_in_org",
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["org_id", "submission_id"],
+        ["submissions.org_id", "submissions.id"],
+        name="fk_webhook_deliveries_submission_in_org",
+        ondelete="CASCADE",
+    ),
+    UniqueConstraint("webhook_id", "event_id", name="uq_webhook_deliveries_webhook_event"),
+    UniqueConstraint("org_id", "id", name="uq_webhook_deliveries_org_id_id"),
+    # The deliverer's poll: due pending rows only.
+    Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    Index("ix_webhook_deliveries_org_created", "org_id", "created_at", "id"),
+    Index("ix_webhook_deliveries_webhook", "webhook_id"),
+    Index("ix_webhook_deliveries_submission", "submission_id"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("delivery_id", UUID(as_uuid=True), nullable=False),
+    Column("attempt_number", Integer, nullable=False),
+    _org_fk(),
+    Column("status_code", Integer),  # null: no answer (refused target, DNS, connection, timeout)
+    Column("error", Text),
+    Column("duration_ms", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("delivery_id", "attempt_number"),
+    ForeignKeyConstraint(
+        ["org_id", "delivery_id"],
+        ["webhook_deliveries.org_id", "webhook_deliveries.id"],
+        name="fk_webhook_attempts_delivery_in_org",
+        ondelete="CASCADE",
+    ),
+    Index("ix_webhook_attempts_org_id", "org_id"),
+)
+
 TENANT_TABLES = tuple(t for t in metadata.sorted_tables if "org_id" in t.c and t.name != "orgs")

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from api.app import create_app
 from config import ApiSettings, AuthSettings, ClusterSettings, DatabaseSettings, ProviderSettings, Settings
+from config.settings import WebhookSettings
 from migrations.runner import upgrade
 from providers.sandbox.server import SandboxServer
 from providers.sandbox.world import World
@@ -67,6 +68,8 @@ def settings(scratch_database: str, sandbox: SandboxServer) -> Settings:
             chunk_size=50,
             max_chunks_in_flight=4,
         ),
+        # No deliverer in the session's apps: the webhook tests run their own, on their own settings.
+        webhooks=WebhookSettings(webhook_delivery_enabled=False),
     )
 
 

@@ -47,3 +47,17 @@ def test_outside_development_unsafe_secrets_are_refused(auth: dict[str, SecretSt
     with pytest.raises(ValidationError, match=message):
         Settings(dex_env="production", auth=AuthSettings(**auth))  # type: ignore[arg-type]
     Settings(dex_env="production", auth=AuthSettings(**STRONG))  # type: ignore[arg-type]
+
+
+def test_webhook_settings_read_their_variables_and_refuse_bad_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_RETRY_SCHEDULE_S", "[1, 2.5]")
+    monkeypatch.setenv("WEBHOOK_POLL_INTERVAL_S", "0.5")
+    settings = Settings(dex_env="production", auth=AuthSettings(**STRONG))  # type: ignore[arg-type]
+    assert settings.webhooks.webhook_retry_schedule_s == [1, 2.5]
+    assert settings.webhooks.webhook_poll_interval_s == 0.5
+    monkeypatch.setenv("WEBHOOK_SECRETS_KEY", "short")
+    with pytest.raises(ValidationError, match="WEBHOOK_SECRETS_KEY"):
+        Settings(dex_env="production", auth=AuthSettings(**STRONG))  # type: ignore[arg-type]
+    monkeypatch.setenv("WEBHOOK_RETRY_SCHEDULE_S", "[1, 0]")
+    with pytest.raises(ValidationError, match="above 0"):
+        Settings(dex_env="development")  # type: ignore[arg-type]

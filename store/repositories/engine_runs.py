@@ -14,6 +14,7 @@ from uuid import UUID
 from sqlalchemy import Connection, func, select, text, tuple_, update
 
 from store.bulk import insert_new_rows, update_rows, upsert_rows
+from store.repositories import webhooks
 from store.tables import operation_attempts, operation_runs, orgs, pipeline_runs, step_results, submissions
 
 TERMINAL_RUN_STATUSES = ("succeeded", "failed", "canceled", "budget_exhausted")
@@ -328,7 +329,15 @@ DERIVED_STATUS_SQL = text(
 
 
 def sync_submission_status(*, conn: Connection, submission_id: UUID) -> str:
-    """Derive the submission's status from its whole run tree and store it."""
+    """Derive the submission's status from its whole run tree and store it.
+
+    Reaching a final status it did not have queues its webhook event in this same transaction: a
+    repeated sync adds nothing, and a resumed submission that ends again is announced again.
+    """
+    # The row lock orders concurrent syncs, so only one of them sees the change.
+    previous = conn.execute(
+        select(submissions.c.status).where(submissions.c.id == submission_id).with_for_update()
+    ).scalar_one_or_none()
     status = str(conn.execute(DERIVED_STATUS_SQL, {"submission_id": submission_id}).scalar_one())
     finished = status in FINAL_SUBMISSION_STATUSES
     conn.execute(
@@ -336,6 +345,8 @@ def sync_submission_status(*, conn: Connection, submission_id: UUID) -> str:
         .where(submissions.c.id == submission_id)
         .values(status=status, finished_at=func.now() if finished else None)
     )
+    if finished and status != previous:
+        webhooks.enqueue_submission_event(conn=conn, submission_id=submission_id)
     return status
 
 
