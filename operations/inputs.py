@@ -20,6 +20,7 @@ MAX_TEXT = 500
 _DOMAIN = re.compile(
     r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
 )
+_IP_SHAPED = re.compile(r"^(?:[0-9.]+|[0-9a-f.:]*:[0-9a-f.:%a-z]*)$")
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _EMAIL = re.compile(r"^[a-z0-9._%+'-]{1,64}@([a-z0-9-]+\.)+[a-z]{2,63}$")
 
@@ -107,6 +108,8 @@ def website_domain(value: str) -> str:
 
 
 def _is_ip(text: str) -> bool:
+    if not _IP_SHAPED.match(text):  # most hosts: no exception raised and caught to learn that
+        return False
     try:
         ipaddress.ip_address(text)
     except ValueError:
