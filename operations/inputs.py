@@ -88,6 +88,10 @@ def website_domain(value: str) -> str:
     text = value.strip().lower()
     if not text or len(text) > 2048:
         raise NotAWebsite(None)
+    if _DOMAIN.match(text) and not text.endswith(".localhost"):  # a bare domain: nothing to parse
+        bare = text.removeprefix("www.")
+        if _DOMAIN.match(bare):
+            return bare
     before_path = text.split("/", 1)[0]
     if text.startswith("mailto:") or ("@" in before_path and "://" not in text):
         raise NotAWebsite("an email address")

@@ -85,12 +85,12 @@ def open_input(
         source = InputFile(path, fmt, None, None, spreadsheet.sheet_name(path, sheet), ())
     else:
         return _open_parquet(path)
-    raw = _raw_records(source)
+    raw = _raw_batches(source, batch_rows=1)
     try:
-        first = next(raw, None)
-        if first is None:
+        header = next(raw, None)
+        if header is None:
             raise IngestError("the file is empty" if fmt == "csv" else f"sheet {source.sheet!r} is empty")
-        columns = _Columns.of(first[1], leading=fmt == "xlsx")
+        columns = _Columns.of(header[1][0], leading=fmt == "xlsx")
         if next(raw, None) is None:
             raise IngestError("the file has a header but no data rows")
     finally:
@@ -107,20 +107,18 @@ def read_records(source: InputFile, batch_rows: int = DEFAULT_BATCH_ROWS) -> Ite
             yield RecordBatch(frame, record, list(range(record, record + frame.height)))
             record += frame.height
         return
-    raw = _raw_records(source)
+    raw = _raw_batches(source, batch_rows)
     try:
         header = next(raw, None)
         if header is None:
             raise IngestError("the file is empty")
-        columns = _Columns.of(header[1], leading=source.format == "xlsx")
+        columns = _Columns.of(header[1][0], leading=source.format == "xlsx")
         if columns.names != source.headers:
             raise IngestError("the file's header changed since it was opened")
         record = 1
-        while chunk := list(islice(raw, batch_rows)):
-            lines = [line for line, _ in chunk]
-            values = [columns.fit(fields, line) for line, fields in chunk]
-            yield RecordBatch(_frame(columns.names, values), record, lines)
-            record += len(chunk)
+        for lines, rows in raw:
+            yield RecordBatch(_frame(columns.names, columns.fit_all(rows, lines)), record, lines)
+            record += len(rows)
     finally:
         raw.close()
 
@@ -161,12 +159,32 @@ def _open_parquet(path: Path) -> InputFile:
     return InputFile(path, "parquet", None, None, None, headers)
 
 
-def _raw_records(source: InputFile) -> Generator[tuple[int, Sequence[str | None]], None, None]:
+_Batch = tuple[list[int], Sequence[Sequence[str | None]]]  # lines, and the raw fields of each record
+
+
+def _raw_batches(source: InputFile, batch_rows: int) -> Generator[_Batch, None, None]:
+    """Yield the header alone, then the records in batches of at most batch_rows."""
     if source.format == "xlsx":
         assert source.sheet is not None
-        return spreadsheet.rows(source.path, source.sheet)
+        rows = spreadsheet.rows(source.path, source.sheet)
+        try:
+            yield from _batched(rows, batch_rows)
+        finally:
+            rows.close()
+        return
     assert source.encoding is not None and source.delimiter is not None
-    return delimited.records(source.path, encoding=source.encoding, delimiter=source.delimiter)
+    yield from delimited.record_batches(
+        source.path, encoding=source.encoding, delimiter=source.delimiter, batch_rows=batch_rows
+    )
+
+
+def _batched(rows: Iterator[tuple[int, list[str | None]]], batch_rows: int) -> Iterator[_Batch]:
+    header = next(rows, None)
+    if header is None:
+        return
+    yield [header[0]], [header[1]]
+    while chunk := list(islice(rows, batch_rows)):
+        yield [line for line, _ in chunk], [fields for _, fields in chunk]
 
 
 @dataclass(frozen=True)
@@ -191,6 +209,14 @@ class _Columns:
         )
         _refuse_duplicates(names)
         return cls(names, start, stop)
+
+    def fit_all(
+        self, rows: Sequence[Sequence[str | None]], lines: list[int]
+    ) -> Sequence[Sequence[str | None]]:
+        """Return the records' values under the named columns (see `fit`)."""
+        if self.start == 0 and all(len(fields) == self.stop for fields in rows):
+            return rows
+        return [self.fit(fields, line) for fields, line in zip(rows, lines, strict=True)]
 
     def fit(self, fields: Sequence[str | None], line: int) -> Sequence[str | None]:
         """Return a record's values under the named columns (missing ones null; refuse any beyond them)."""
@@ -219,7 +245,7 @@ def _refuse_duplicates(names: Sequence[str]) -> None:
         raise IngestError(f"duplicate column names: {described}; rename them so each is unique")
 
 
-def _frame(names: tuple[str, ...], values: list[Sequence[str | None]]) -> pl.DataFrame:
+def _frame(names: tuple[str, ...], values: Sequence[Sequence[str | None]]) -> pl.DataFrame:
     frame = pl.DataFrame(values, schema=dict.fromkeys(names, pl.String), orient="row")
     # An empty field is no value, as an empty cell of a workbook.
     return frame.with_columns(pl.all().replace("", None))
