@@ -227,6 +227,7 @@ class CheckedInput:
 
     @property
     def path(self) -> Path:
+        """The input file."""
         return self.source.path
 
 
