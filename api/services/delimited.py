@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 from collections.abc import Generator
+from itertools import islice
 from pathlib import Path
 
 from api.services.ingest_errors import IngestError
@@ -92,10 +93,10 @@ def sniff_delimiter(text: str, *, complete: bool, preferred: str = ",") -> str:
     best: tuple[int, int, int] | None = None
     chosen = preferred
     for rank, delimiter in enumerate(order):
-        records = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
-        if not complete:
+        parsed = (r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r)
+        records = list(islice(parsed, SNIFF_RECORDS + 2))
+        if len(records) == SNIFF_RECORDS + 2 or not complete:
             records = records[:-1]  # the sample may cut the last record
-        records = records[: SNIFF_RECORDS + 1]
         if not records or len(records[0]) < 2:
             continue
         width = len(records[0])
