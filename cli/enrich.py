@@ -27,14 +27,14 @@ from api.services.batch_submit import Prepared, add_runs, open_submission, prepa
 from api.services.ingest import (
     DEFAULT_BATCH_ROWS,
     ColumnMapping,
-    FileFormat,
     IngestError,
+    InputFile,
     RowProblem,
     detect_format,
     map_columns,
+    open_input,
     parse_map_options,
-    read_batches,
-    read_headers,
+    read_records,
     to_entities,
 )
 from cli.blueprints import (
@@ -58,7 +58,7 @@ from store.tables import submissions
 SHOWN_PROBLEMS = 20
 MAX_RELAUNCHES = 3
 
-app = typer.Typer(help="Enrich a CSV or Parquet file through a blueprint.")
+app = typer.Typer(help="Enrich a CSV, Excel or Parquet file through a blueprint.")
 
 
 @dataclass
@@ -76,6 +76,8 @@ class EnrichRequest:
     chunk_rows: int = DEFAULT_BATCH_ROWS
     dry_run: bool = False
     budget: float | None = None  # spending cap in USD (new submission), or the raised cap (--resume)
+    encoding: str | None = None  # the input's text encoding, when not to be detected
+    sheet: str | None = None  # the .xlsx input's sheet (default: the first)
 
 
 @dataclass
@@ -144,44 +146,36 @@ def resolve_tenant(
     return local["id"], row["id"], note
 
 
-def _first_line(fmt: FileFormat) -> int:
-    # CSV rows are named by their file line (the header is line 1); Parquet rows by number from 1.
-    return 2 if fmt == "csv" else 1
-
-
 def _checked_batches(
-    path: Path, fmt: FileFormat, mapping: ColumnMapping, prepared: Prepared, chunk_rows: int
+    source: InputFile, mapping: ColumnMapping, prepared: Prepared, chunk_rows: int
 ) -> Iterator[tuple[list[dict[str, Any]], list[RowProblem], int]]:
-    """Yield each batch's good entities, its problems (by line) and its row count."""
-    line = _first_line(fmt)
-    for frame in read_batches(path, fmt, chunk_rows):
-        rows = to_entities(frame, mapping, line)
-        line += frame.height
+    """Yield each batch's good entities, its problems (by record) and its row count."""
+    for batch in read_records(source, chunk_rows):
+        rows = to_entities(batch, mapping)
         good, problems = [], list(rows.problems)
-        for entity, entity_line in zip(rows.entities, rows.lines, strict=True):
+        for entity, line, record in zip(rows.entities, rows.lines, rows.records, strict=True):
             reasons = prepared.problems_for(entity)
-            problems += [RowProblem(entity_line, None, reason) for reason in reasons]
+            problems += [RowProblem(line, record, None, reason) for reason in reasons]
             if not reasons:
                 good.append(entity)
-        problems.sort(key=lambda p: p.line)
-        yield good, problems, frame.height
+        problems.sort(key=lambda p: p.record)
+        yield good, problems, batch.frame.height
 
 
-def scan(path: Path, fmt: FileFormat, mapping: ColumnMapping, prepared: Prepared, chunk_rows: int) -> Scan:
+def scan(source: InputFile, mapping: ColumnMapping, prepared: Prepared, chunk_rows: int) -> Scan:
     """Pass 1: check every row; keep the counts and the first problems only."""
     found = Scan()
-    for good, problems, height in _checked_batches(path, fmt, mapping, prepared, chunk_rows):
+    for good, problems, height in _checked_batches(source, mapping, prepared, chunk_rows):
         found.rows += height
         found.valid += len(good)
-        found.bad_rows += len({p.line for p in problems})
+        found.bad_rows += len({p.record for p in problems})
         found.problems += problems[: max(0, SHOWN_PROBLEMS - len(found.problems))]
     return found
 
 
 def submit_file(
     engine: Engine,
-    path: Path,
-    fmt: FileFormat,
+    source: InputFile,
     mapping: ColumnMapping,
     prepared: Prepared,
     found: Scan,
@@ -202,22 +196,20 @@ def submit_file(
             max_cost_usd=budget,
         )
         written = 0
-        for good, _, _ in _checked_batches(path, fmt, mapping, prepared, chunk_rows):
+        for good, _, _ in _checked_batches(source, mapping, prepared, chunk_rows):
             if good:
                 add_runs(conn, prepared, submission_id, good, first_index=written)
                 written += len(good)
         if written != found.valid:
-            raise CliError(f"{path} changed while it was being submitted; nothing was submitted")
+            raise CliError(f"{source.path} changed while it was being submitted; nothing was submitted")
     return submission_id
 
 
-def _report(console: Console, fmt: FileFormat, found: Scan) -> None:
-    unit = "line" if fmt == "csv" else "row"
+def _report(console: Console, found: Scan) -> None:
     _say(console, f"{found.bad_rows:,} of {found.rows:,} rows cannot be used:")
     for problem in found.problems:
-        where = f"{unit} {problem.line}" + (f", column {problem.column}" if problem.column else "")
-        _say(console, f"  {where}: {problem.reason}")
-    hidden = found.bad_rows - len({p.line for p in found.problems})
+        _say(console, f"  {problem.describe()}")
+    hidden = found.bad_rows - len({p.record for p in found.problems})
     if hidden > 0:
         _say(console, f"  … and {hidden:,} more rows")
 
@@ -226,12 +218,16 @@ def _report(console: Console, fmt: FileFormat, found: Scan) -> None:
 class CheckedInput:
     """An input file checked against its blueprint (pass 1): ready to submit, or to estimate."""
 
-    path: Path
-    fmt: FileFormat
+    source: InputFile
     mapping: ColumnMapping
     prepared: Prepared
     found: Scan
     checked_s: float
+
+    @property
+    def path(self) -> Path:
+        """The input file."""
+        return self.source.path
 
 
 def check_input(settings: Settings, engine: Engine, request: EnrichRequest, console: Console) -> CheckedInput:
@@ -239,41 +235,37 @@ def check_input(settings: Settings, engine: Engine, request: EnrichRequest, cons
     if request.input is None or request.blueprint is None:
         raise CliError("give INPUT and --blueprint (or --resume ID to re-attach to a submission)")
     path = request.input
-    if not path.is_file():
-        raise CliError(f"{path}: no such file")
     if request.out is not None and path.resolve() == request.out.resolve():
         raise CliError("--out must not be the input file")
     with _cli_errors():
-        fmt = detect_format(path.name)
+        source = open_input(path, encoding=request.encoding, sheet=request.sheet)
         with engine.begin() as conn:
             org_id, company_id, note = resolve_tenant(conn, request.org, request.company)
             _say(console, note)
             blueprint, note = resolve_blueprint(conn, request.blueprint, org_id=org_id)
             _say(console, note)
             prepared = prepare(conn, blueprint_id=blueprint["id"], org_id=org_id, company_id=company_id)
-        mapping = map_columns(read_headers(path, fmt), parse_map_options(request.maps))
+        mapping = map_columns(source.headers, parse_map_options(request.maps))
         _say(console, f"columns: {'; '.join(mapping.describe())}")
         if mapping.unmapped:
             _say(console, f"ignored columns: {', '.join(mapping.unmapped)}")
         clock = time.monotonic()
         with console.status(f"checking {path.name}…"):
-            found = scan(path, fmt, mapping, prepared, request.chunk_rows)
+            found = scan(source, mapping, prepared, request.chunk_rows)
         checked_s = time.monotonic() - clock
         if found.bad_rows:
-            _report(console, fmt, found)
+            _report(console, found)
             if not request.skip_invalid:
                 raise CliError(f"refused: {found.bad_rows:,} bad rows (fix them, or pass --skip-invalid)")
             _say(console, f"skipping {found.bad_rows:,} bad rows (--skip-invalid)")
         if found.valid == 0:
             raise CliError(f"{path} has no row to enrich")
-    return CheckedInput(path, fmt, mapping, prepared, found, checked_s)
+    return CheckedInput(source, mapping, prepared, found, checked_s)
 
 
 def checked_entities(checked: CheckedInput, chunk_rows: int) -> Iterator[list[dict[str, Any]]]:
     """Yield the good entities of a checked input, batch by batch (pass 2)."""
-    for good, _, _ in _checked_batches(
-        checked.path, checked.fmt, checked.mapping, checked.prepared, chunk_rows
-    ):
+    for good, _, _ in _checked_batches(checked.source, checked.mapping, checked.prepared, chunk_rows):
         yield good
 
 
@@ -281,17 +273,19 @@ def _new_submission(
     settings: Settings, engine: Engine, request: EnrichRequest, console: Console
 ) -> uuid.UUID:
     checked = check_input(settings, engine, request, console)
-    path, fmt, mapping, prepared, found = (
-        checked.path,
-        checked.fmt,
+    source, mapping, prepared, found = (
+        checked.source,
         checked.mapping,
         checked.prepared,
         checked.found,
     )
     with _cli_errors():
         metadata = {
-            "input": str(path.resolve()),
-            "format": fmt,
+            "input": str(source.path.resolve()),
+            "format": source.format,
+            # What reads the input again as it was read here (the results join it by record).
+            "encoding": source.encoding,
+            "sheet": source.sheet,
             "mapping": mapping.columns,
             "fields": list(dict.fromkeys(mapping.columns.values())),
             "rows": found.rows,
@@ -301,8 +295,7 @@ def _new_submission(
         with console.status(f"submitting {found.valid:,} entities…"):
             submission_id = submit_file(
                 engine,
-                path,
-                fmt,
+                source,
                 mapping,
                 prepared,
                 found,
@@ -546,7 +539,9 @@ def enrich(
     input: Annotated[
         Path | None,
         typer.Argument(
-            help="A .csv or .parquet file of companies or people.", dir_okay=False, metavar="INPUT"
+            help="A .csv/.tsv/.txt, .xlsx or .parquet file of companies or people.",
+            dir_okay=False,
+            metavar="INPUT",
         ),
     ] = None,
     blueprint: Annotated[
@@ -565,6 +560,17 @@ def enrich(
     resume: Annotated[
         str | None,
         typer.Option("--resume", help="Re-attach to a submission (after Ctrl-C) and write OUTPUT."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="The input's text encoding, e.g. cp1252 or utf-16 (default: detected: a byte-order "
+            "mark, else UTF-8, else Windows-1252).",
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="The .xlsx input's sheet (default: the first).")
     ] = None,
     chunk_rows: Annotated[
         int, typer.Option("--chunk-rows", min=100, help="Rows read and written per batch.")
@@ -586,7 +592,7 @@ def enrich(
         ),
     ] = None,
 ) -> None:
-    """Enrich INPUT (CSV or Parquet) through a blueprint into OUTPUT, and OUTPUT.children for fan-outs.
+    """Enrich INPUT (CSV, .xlsx or Parquet) through a blueprint into OUTPUT, and OUTPUT.children for fan-outs.
 
     Columns map to inputs by common header names (Domain, Website, Company Name, Email, …) or --map.
 
@@ -608,6 +614,8 @@ def enrich(
         chunk_rows=chunk_rows,
         dry_run=dry_run,
         budget=budget,
+        encoding=encoding,
+        sheet=sheet,
     )
     console = Console(highlight=False, soft_wrap=True)
     if dry_run:

@@ -7,18 +7,59 @@ gets a clean value or None — so garbage never reaches a provider.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+import idna
+
 MAX_TEXT = 500
-_DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# The top label is letters, or the punycode of an internationalised one (`xn--p1ai` for `рф`).
+_DOMAIN = re.compile(
+    r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
+)
+_IP_SHAPED = re.compile(r"^(?:[0-9.]+|[0-9a-f.:]*:[0-9a-f.:%a-z]*)$")
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _EMAIL = re.compile(r"^[a-z0-9._%+'-]{1,64}@([a-z0-9-]+\.)+[a-z]{2,63}$")
 
 
+def _ascii_host(host: str) -> str | None:
+    """Return host in ASCII: an internationalised name as punycode (IDNA 2008), None if it cannot be."""
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        pass
+    try:
+        # IDNA 2003 (the standard library's codec) still allows what 2008 dropped, e.g. symbols,
+        # and browsers resolve such names: better a domain a provider may know than a refusal.
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+
+
+def _host(text: str) -> str | None:
+    """Return the lowercase ASCII host of a URL or bare host name (no `www.`), or None."""
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        host = urlsplit(text).hostname or ""
+    except ValueError:
+        return None
+    ascii_host = _ascii_host(host.rstrip("."))
+    return None if ascii_host is None else ascii_host.removeprefix("www.")
+
+
 def normalize_domain(value: Any) -> str | None:
-    """Return the bare lowercase host of a domain, URL or email (no scheme, `www.`, port or path)."""
+    """Return the bare lowercase host of a domain, URL or email (no scheme, `www.`, port or path).
+
+    An internationalised domain comes back as punycode (`münchen.de` -> `xn--mnchen-3ya.de`). An email
+    gives its domain on purpose: a work email names the company. Files and forms that ask for a
+    website use `website_domain`, which refuses one.
+    """
     if not isinstance(value, str):
         return None
     text = value.strip().lower()
@@ -26,15 +67,58 @@ def normalize_domain(value: Any) -> str | None:
         return None
     if "@" in text and "/" not in text:
         text = text.rsplit("@", 1)[1]
-    if "://" not in text:
-        text = "http://" + text
+    host = _host(text)
+    return host if host is not None and _DOMAIN.match(host) else None
+
+
+class NotAWebsite(ValueError):
+    """A text given as a website or domain is none; `what` says what it is instead, when known."""
+
+    def __init__(self, what: str | None) -> None:
+        super().__init__(what or "not a website")
+        self.what = what
+
+
+def website_domain(value: str) -> str:
+    """Return the public domain a website or domain text names (punycode for an IDN); raise NotAWebsite.
+
+    Stricter than `normalize_domain`: an email address, an IP address, `localhost` or a single name
+    such as `intranet` is refused with the reason, since none of them is a company's website.
+    """
+    text = value.strip().lower()
+    if not text or len(text) > 2048:
+        raise NotAWebsite(None)
+    if _DOMAIN.match(text) and not text.endswith(".localhost"):  # a bare domain: nothing to parse
+        bare = text.removeprefix("www.")
+        if _DOMAIN.match(bare):
+            return bare
+    before_path = text.split("/", 1)[0]
+    if text.startswith("mailto:") or ("@" in before_path and "://" not in text):
+        raise NotAWebsite("an email address")
+    if _is_ip(text.strip("[]")):
+        raise NotAWebsite("an IP address")
+    host = _host(text)
+    if host is None or not host:
+        raise NotAWebsite(None)
+    if _is_ip(host):
+        raise NotAWebsite("an IP address")
+    if host == "localhost" or host.endswith(".localhost"):
+        raise NotAWebsite("a local host name")
+    if "." not in host and _LABEL.match(host):
+        raise NotAWebsite("a single name with no dot")
+    if not _DOMAIN.match(host):
+        raise NotAWebsite(None)
+    return host
+
+
+def _is_ip(text: str) -> bool:
+    if not _IP_SHAPED.match(text):  # most hosts: no exception raised and caught to learn that
+        return False
     try:
-        host = urlsplit(text).hostname or ""
+        ipaddress.ip_address(text)
     except ValueError:
-        return None
-    host = host.rstrip(".")
-    host = host.removeprefix("www.")
-    return host if _DOMAIN.match(host) else None
+        return False
+    return True
 
 
 def normalize_linkedin_url(value: Any, kind: str | None = None) -> str | None:

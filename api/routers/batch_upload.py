@@ -36,7 +36,11 @@ DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
 FIELDS = frozenset(
     {"file", "blueprint_id", "company_id", "org_id", "map", "skip_invalid", "source", "metadata"}
 )
-_FILE_SCHEMA = {"type": "string", "format": "binary", "description": "A .csv or .parquet file."}
+_FILE_SCHEMA = {
+    "type": "string",
+    "format": "binary",
+    "description": "A delimited text (.csv, .tsv, .txt), .xlsx or .parquet file.",
+}
 # Merged into the JSON route's operation (`openapi_extra=`): the one path documents both bodies.
 UPLOAD_OPENAPI: dict[str, Any] = {
     "requestBody": {

@@ -36,13 +36,18 @@ class UploadFields(RequestModel):
 
 
 class UploadedRun(SubmittedRun):
-    line: int = Field(description="The file line the entity came from (CSV: the header is line 1).")
+    line: int = Field(
+        description="The physical line the entity's record starts on (text: the header is line 1; "
+        ".xlsx: the sheet row; Parquet: the record number)."
+    )
+    record: int = Field(description="The record's number in the file: 1 for the first after the header.")
 
 
 class RowIssue(BaseModel):
     field: str
     message: str
     line: int
+    record: int
     column: str | None
 
 

@@ -16,10 +16,12 @@ from api.services import batch_submit, ingest
 from api.services.multipart import Upload
 
 MAX_REPORTED_PROBLEMS = 10_000
-_CONTENT_TYPES: dict[str, ingest.FileFormat] = {
+_CONTENT_TYPES: dict[str, ingest.InputFormat] = {
     "text/csv": "csv",
     "application/csv": "csv",
     "text/comma-separated-values": "csv",
+    "text/tab-separated-values": "csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
     "application/vnd.apache.parquet": "parquet",
     "application/parquet": "parquet",
     "application/x-parquet": "parquet",
@@ -27,10 +29,10 @@ _CONTENT_TYPES: dict[str, ingest.FileFormat] = {
 BATCH_ROWS = 20_000
 
 
-def file_format(upload: Upload) -> ingest.FileFormat:
+def file_format(upload: Upload) -> ingest.InputFormat:
     """Return the file's format from its extension, else from its content type."""
     try:
-        return ingest.detect_format(upload.filename or "the file")
+        return ingest.input_format(upload.filename or "the file")
     except ingest.IngestError as exc:
         by_type = _CONTENT_TYPES.get((upload.content_type or "").lower())
         if by_type is None:
@@ -44,14 +46,14 @@ class Report:
 
     rows: int = 0
     good: int = 0
-    bad_lines: int = 0
+    bad_rows: int = 0
     problems: int = 0
     details: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, problems: list[ingest.RowProblem]) -> None:
         """Count a batch's problems, keeping the first MAX_REPORTED_PROBLEMS as details."""
         self.problems += len(problems)
-        self.bad_lines += len({p.line for p in problems})
+        self.bad_rows += len({p.record for p in problems})
         room = MAX_REPORTED_PROBLEMS - len(self.details)
         self.details += [p.as_detail() for p in problems[: max(room, 0)]]
 
@@ -60,26 +62,24 @@ class Report:
         more = self.problems - len(self.details)
         listed = f"; the first {len(self.details)} problems are listed, {more} more" if more else ""
         problems = f"{self.problems} problem{'s' if self.problems != 1 else ''}"
-        return f"{self.bad_lines} of {self.rows} rows cannot be submitted ({problems}{listed})"
+        return f"{self.bad_rows} of {self.rows} rows cannot be submitted ({problems}{listed})"
 
 
 def _checked_batches(
-    path: Path, fmt: ingest.FileFormat, mapping: ingest.ColumnMapping, prepared: batch_submit.Prepared
-) -> Iterator[tuple[int, list[dict[str, Any]], list[int], list[ingest.RowProblem]]]:
-    """Yield, batch by batch: rows read, the usable entities, their lines, and the other rows' problems."""
-    line = 2 if fmt == "csv" else 1  # CSV: the header is line 1; Parquet: rows count from 1
-    for frame in ingest.read_batches(path, fmt, BATCH_ROWS):
-        rows = ingest.to_entities(frame, mapping, line)
-        line += frame.height
-        problems, entities, lines = list(rows.problems), [], []
-        for entity, at in zip(rows.entities, rows.lines, strict=True):
+    source: ingest.InputFile, mapping: ingest.ColumnMapping, prepared: batch_submit.Prepared
+) -> Iterator[tuple[int, list[dict[str, Any]], list[tuple[int, int]], list[ingest.RowProblem]]]:
+    """Yield, batch by batch: rows read, the usable entities, their (line, record), the others' problems."""
+    for batch in ingest.read_records(source, BATCH_ROWS):
+        rows = ingest.to_entities(batch, mapping)
+        problems, entities, places = list(rows.problems), [], []
+        for entity, line, record in zip(rows.entities, rows.lines, rows.records, strict=True):
             found = prepared.problems_for(entity)
             if found:
-                problems += [ingest.RowProblem(at, None, message) for message in found]
+                problems += [ingest.RowProblem(line, record, None, message) for message in found]
             else:
                 entities.append(entity)
-                lines.append(at)
-        yield frame.height, entities, lines, sorted(problems, key=lambda p: p.line)
+                places.append((line, record))
+        yield batch.frame.height, entities, places, sorted(problems, key=lambda p: p.record)
 
 
 def _refuse(message: str, details: list[dict[str, Any]], field_name: str = "file") -> ApiError:
@@ -89,7 +89,7 @@ def _refuse(message: str, details: list[dict[str, Any]], field_name: str = "file
 def submit_file(
     engine: Engine,
     path: Path,
-    fmt: ingest.FileFormat,
+    fmt: ingest.InputFormat,
     fields: UploadFields,
     *,
     org_id: uuid.UUID,
@@ -98,11 +98,11 @@ def submit_file(
 ) -> dict[str, Any]:
     """Check every row of the file, then write the submission and its runs in one transaction."""
     try:
-        headers = ingest.read_headers(path, fmt)
+        source = ingest.open_input(path, format=fmt)
     except ingest.IngestError as exc:
         raise _refuse(str(exc), []) from None
     try:
-        mapping = ingest.map_columns(headers, ingest.parse_map_options(fields.map))
+        mapping = ingest.map_columns(source.headers, ingest.parse_map_options(fields.map))
     except ingest.IngestError as exc:
         # The ingest messages speak of the CLI's --map option; here it is the `map` field.
         raise _refuse(str(exc).replace("--map", "map"), [], "map") from None
@@ -112,7 +112,7 @@ def submit_file(
         )
     report = Report()
     try:
-        for read, entities, _, problems in _checked_batches(path, fmt, mapping, prepared):
+        for read, entities, _, problems in _checked_batches(source, mapping, prepared):
             report.rows += read
             report.good += len(entities)
             report.add(problems)
@@ -139,14 +139,17 @@ def submit_file(
             metadata=fields.metadata,
             entity_count=report.good,
         )
-        for _, entities, lines, _ in _checked_batches(path, fmt, mapping, prepared):
+        for _, entities, places, _ in _checked_batches(source, mapping, prepared):
             if not entities:
                 continue
             runs = batch_submit.add_runs(conn, prepared, submission_id, entities, first_index=written)
             written += len(runs)
             if report.good <= batch_submit.LISTED_RUNS_LIMIT:
                 answer = batch_submit.submitted_answer(submission_id, runs)["pipeline_runs"]
-                listed += [{**run, "line": at} for run, at in zip(answer, lines, strict=True)]
+                listed += [
+                    {**run, "line": line, "record": record}
+                    for run, (line, record) in zip(answer, places, strict=True)
+                ]
         if written != report.good:
             raise ApiError(409, "the blueprint changed while the file was checked; submit it again")
     return {
@@ -155,7 +158,7 @@ def submit_file(
         "run_count": written,
         "pipeline_runs": listed if report.good <= batch_submit.LISTED_RUNS_LIMIT else None,
         "rows_read": report.rows,
-        "skipped_row_count": report.bad_lines,
+        "skipped_row_count": report.bad_rows,
         "skipped": report.details,
         "mapping": mapping.columns,
         "ignored_columns": list(mapping.unmapped),

@@ -1,80 +1,161 @@
-"""Tabular input: CSV or Parquet files read in batches, columns mapped to canonical inputs, rows checked.
+"""Input files mapped to canonical inputs and checked row by row, for `dex enrich` and the file upload.
 
-Used by `dex enrich` and by the file upload of /api/v1/batch/submit. A file never sits whole in
-memory: it is read `batch_rows` at a time. Headers map to canonical fields automatically by common
-names (`Domain`, `Website`, `Company Name`, `LinkedIn`, `Email`, …), or explicitly (`--map col=field`).
-Each row becomes an entity input with clean values; a row that cannot become one is reported with
-its line number (1-based, the header being line 1 for CSV), column and reason.
+Reading lives in `api.services.tabular` (re-exported here): delimited text, .xlsx and Parquet, in
+batches, each record with its number and physical line. Here headers map to canonical fields
+automatically by the names CRMs export them under (HubSpot, Salesforce, Pipedrive, Apollo: `Company
+Domain Name`, `Account Name`, `Organization - Website`, `Person Linkedin Url`, …), or explicitly
+(`--map col=field`). Each record becomes an entity input with clean values; one that cannot is
+reported with its line (and record number where they differ), column and reason.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
-import polars as pl
-import pyarrow.parquet as pq
+from api.services.ingest_errors import IngestError
+from api.services.tabular import (
+    DEFAULT_BATCH_ROWS,
+    InputFile,
+    InputFormat,
+    RecordBatch,
+    input_format,
+    open_input,
+    read_records,
+    read_typed,
+)
+from operations.inputs import (
+    NotAWebsite,
+    clean_text,
+    normalize_email,
+    normalize_linkedin_url,
+    website_domain,
+)
 
-from operations.inputs import clean_text, normalize_domain, normalize_email, normalize_linkedin_url
+__all__ = [
+    "DEFAULT_BATCH_ROWS",
+    "KNOWN_FIELDS",
+    "ColumnMapping",
+    "FileFormat",
+    "IngestError",
+    "InputFile",
+    "InputFormat",
+    "RecordBatch",
+    "RowProblem",
+    "Rows",
+    "detect_format",
+    "input_format",
+    "map_columns",
+    "open_input",
+    "parse_map_options",
+    "read_records",
+    "read_typed",
+    "to_entities",
+]
 
-FileFormat = Literal["csv", "parquet"]
-DEFAULT_BATCH_ROWS = 50_000
-
-# Canonical input -> the header spellings that mean it (compared lower-cased, without punctuation).
+FileFormat = Literal["csv", "parquet"]  # what a results file is written as
+# Canonical input -> the header spellings that mean it, best first (compared lower-cased, without
+# punctuation: `Organization - Name` is `organization name`). When several headers mean one field,
+# the best spelling wins: Apollo's `Company` before its `Company Name for Emails`. A spelling means
+# one field only; owner, id and notes columns mean none.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "company_domain": ("company_domain", "domain", "company domain", "website domain", "root domain"),
-    "company_website": ("company_website", "website", "company website", "url", "web", "homepage", "site"),
+    "company_domain": (
+        "company_domain",
+        "domain",
+        "company domain",
+        "company domain name",  # HubSpot
+        "website domain",
+        "root domain",
+        "organization domain",
+    ),
+    "company_website": (
+        "company_website",
+        "website",  # Salesforce, Apollo
+        "company website",
+        "website url",  # HubSpot
+        "organization website",  # Pipedrive
+        "company url",
+        "url",
+        "web",
+        "web site",
+        "homepage",
+        "site",
+    ),
     "company_name": (
         "company_name",
-        "company",
-        "company name",
+        "company name",  # HubSpot
+        "company",  # Apollo
+        "account name",  # Salesforce
+        "organization name",  # Pipedrive
+        "person organization",  # Pipedrive's people: the person's organization
         "account",
-        "account name",
         "organization",
+        "organisation",
+        "company name for emails",  # Apollo, beside its `Company`
         "name",
     ),
     "company_linkedin_url": (
         "company_linkedin_url",
+        "company linkedin url",  # Apollo
         "company linkedin",
-        "company linkedin url",
+        "linkedin company page",  # HubSpot
+        "company linkedin page",
         "linkedin company",
+        "organization linkedin",
     ),
     "linkedin_url": (
         "linkedin_url",
+        "linkedin url",  # HubSpot contacts
+        "person linkedin url",  # Apollo
         "linkedin",
-        "linkedin url",
+        "linkedin profile",
+        "linkedin bio",  # HubSpot contacts
         "person linkedin",
         "profile url",
-        "linkedin profile",
     ),
-    "full_name": ("full_name", "full name", "contact name", "person name", "contact"),
-    "first_name": ("first_name", "first name", "firstname", "given name"),
-    "last_name": ("last_name", "last name", "lastname", "surname", "family name"),
-    "email": ("email", "email address", "e-mail", "mail"),
-    "work_email": ("work_email", "work email", "business email"),
-    "job_title": ("job_title", "title", "job title", "position", "role"),
-    "location": ("location", "country", "region", "city"),
+    "full_name": ("full_name", "full name", "person name", "contact name", "contact"),
+    "first_name": ("first_name", "first name", "person first name", "firstname", "given name"),
+    "last_name": ("last_name", "last name", "person last name", "lastname", "surname", "family name"),
+    "email": ("email", "email address", "person email", "e-mail", "mail"),
+    "work_email": ("work_email", "work email", "business email", "person email work"),
+    "job_title": ("job_title", "job title", "title", "person job title", "position", "role"),
+    "location": (
+        "location",
+        "country",
+        "country region",  # HubSpot
+        "mailing country",  # Salesforce contacts
+        "billing country",  # Salesforce accounts
+        "company country",
+        "region",
+        "city",
+    ),
 }
 KNOWN_FIELDS = frozenset(SYNONYMS)
-_CLEANERS = {
-    "company_domain": normalize_domain,
-    "company_website": lambda v: normalize_domain(v) and v.strip(),
-    "company_linkedin_url": lambda v: normalize_linkedin_url(v, "company"),
-    "linkedin_url": lambda v: normalize_linkedin_url(v, "in"),
-    "email": normalize_email,
-    "work_email": normalize_email,
-}
 
 
-class IngestError(ValueError):
-    """The file as a whole cannot be read or mapped (not a single bad row)."""
+def detect_format(name: str) -> FileFormat:
+    """Return the format a results file's name implies (.csv, .parquet/.pq)."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    raise IngestError(f"{name}: expected a .csv or .parquet file")
 
 
 def _key(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", header.lower()).strip()
+
+
+# Header key -> (canonical field, rank of the spelling: lower is better).
+_SPELLINGS: dict[str, tuple[str, int]] = {}
+for _canonical, _names in SYNONYMS.items():
+    for _rank, _name in enumerate(_names):
+        _owner = _SPELLINGS.setdefault(_key(_name), (_canonical, _rank))[0]
+        assert _owner == _canonical, f"{_name!r} means both {_owner} and {_canonical}"
 
 
 @dataclass(frozen=True)
@@ -105,7 +186,7 @@ def parse_map_options(options: Sequence[str]) -> dict[str, str]:
 
 
 def map_columns(headers: Sequence[str], explicit: Mapping[str, str] | None = None) -> ColumnMapping:
-    """Map headers to canonical fields: explicit pairs first, then common names; each field used once."""
+    """Map headers to canonical fields: explicit pairs first, then the best-known spelling of each field."""
     explicit = dict(explicit or {})
     unknown_columns = sorted(set(explicit) - set(headers))
     if unknown_columns:
@@ -114,17 +195,17 @@ def map_columns(headers: Sequence[str], explicit: Mapping[str, str] | None = Non
     if unknown_fields:
         known = ", ".join(sorted(KNOWN_FIELDS))
         raise IngestError(f"--map names unknown fields: {', '.join(unknown_fields)} (known: {known})")
-    columns: dict[str, str] = dict(explicit)
     taken = set(explicit.values())
-    for header in headers:
-        if header in columns:
+    best: dict[str, tuple[int, int]] = {}  # canonical -> (rank of the spelling, header position)
+    for position, header in enumerate(headers):
+        spelling = _SPELLINGS.get(_key(header))
+        if header in explicit or spelling is None or spelling[0] in taken:
             continue
-        key = _key(header)
-        for canonical, names in SYNONYMS.items():
-            if canonical not in taken and key in {_key(n) for n in names}:
-                columns[header] = canonical
-                taken.add(canonical)
-                break
+        canonical, rank = spelling
+        if canonical not in best or (rank, position) < best[canonical]:
+            best[canonical] = (rank, position)
+    chosen = {headers[position]: canonical for canonical, (_, position) in best.items()}
+    columns = {**explicit, **{h: chosen[h] for h in headers if h in chosen}}
     if not columns:
         raise IngestError(
             f"no column maps to a known input ({', '.join(sorted(KNOWN_FIELDS))}); use --map column=field"
@@ -132,53 +213,27 @@ def map_columns(headers: Sequence[str], explicit: Mapping[str, str] | None = Non
     return ColumnMapping(columns, tuple(h for h in headers if h not in columns))
 
 
-def detect_format(name: str) -> FileFormat:
-    """Return the format a file name implies (.csv, .parquet/.pq)."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    raise IngestError(f"{name}: expected a .csv or .parquet file")
-
-
-def read_headers(source: str | Path | IO[bytes], fmt: FileFormat) -> list[str]:
-    """Return the file's column names."""
-    try:
-        if fmt == "parquet":
-            return list(pq.ParquetFile(source).schema_arrow.names)
-        return list(pl.read_csv(source, n_rows=0, infer_schema=False).columns)
-    except Exception as exc:
-        raise IngestError(f"cannot read the file's header: {exc}") from exc
-
-
-def read_batches(
-    source: str | Path | IO[bytes], fmt: FileFormat, batch_rows: int = DEFAULT_BATCH_ROWS
-) -> Iterator[pl.DataFrame]:
-    """Yield the file as string-typed frames of at most batch_rows rows, without loading it whole."""
-    try:
-        if fmt == "parquet":
-            parquet = pq.ParquetFile(source)
-            for batch in parquet.iter_batches(batch_size=batch_rows):
-                frame = pl.from_arrow(batch)
-                assert isinstance(frame, pl.DataFrame)
-                yield frame.select(pl.all().cast(pl.String))
-            return
-        # Streaming: polars reads the file in pieces, never all of it at once.
-        yield from pl.scan_csv(source, infer_schema=False).collect_batches(chunk_size=batch_rows)
-    except IngestError:
-        raise
-    except Exception as exc:
-        raise IngestError(f"cannot read the file: {exc}") from exc
-
-
 @dataclass(frozen=True, slots=True)
 class RowProblem:
-    """Why one row cannot be used."""
+    """Why one record cannot be used: where it is (line and record number), which column, and why."""
 
-    line: int
+    line: int  # the physical line the record starts on (its record number for Parquet)
+    record: int  # its input_row: 1 for the first record after the header
     column: str | None
     reason: str
+
+    def where(self) -> str:
+        """Return `line N`, with the record number too when a multi-line field set the two apart."""
+        if self.line == self.record:  # Parquet: no lines
+            return f"record {self.record}"
+        if self.line == self.record + 1:  # the header's line before it, and nothing else
+            return f"line {self.line}"
+        return f"line {self.line} (record {self.record})"
+
+    def describe(self) -> str:
+        """Return the problem as one line of a report."""
+        column = f", column {self.column}" if self.column else ""
+        return f"{self.where()}{column}: {self.reason}"
 
     def as_detail(self) -> dict[str, Any]:
         """Return the problem as an API error detail."""
@@ -186,48 +241,86 @@ class RowProblem:
             "field": f"line {self.line}" + (f".{self.column}" if self.column else ""),
             "message": self.reason,
             "line": self.line,
+            "record": self.record,
             "column": self.column,
         }
 
 
 @dataclass
 class Rows:
-    """A batch turned into entity inputs, and the problems of the rows that could not be."""
+    """A batch turned into entity inputs, and the problems of the records that could not be."""
 
     entities: list[dict[str, Any]] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
+    records: list[int] = field(default_factory=list)  # each entity's input_row
+    lines: list[int] = field(default_factory=list)  # each entity's physical line
     problems: list[RowProblem] = field(default_factory=list)
 
 
-def to_entities(frame: pl.DataFrame, mapping: ColumnMapping, first_line: int) -> Rows:
-    """Turn a batch into entity inputs; first_line is the file line of the batch's first row."""
+def _shown(raw: str) -> str:
+    return repr(raw[:80])
+
+
+def _domain(canonical: str, raw: str) -> str:
+    noun = "website" if canonical == "company_website" else "domain"
+    try:
+        return website_domain(raw)
+    except NotAWebsite as exc:
+        if exc.what is None:
+            raise ValueError(f"not a valid company {noun}: {_shown(raw)}") from None
+        raise ValueError(f"{exc.what}, not a {noun}: {_shown(raw)}") from None
+
+
+def _valid(cleaner: Callable[[str], str | None], canonical: str) -> Callable[[str], str]:
+    def clean(raw: str) -> str:
+        value = cleaner(raw)
+        if value is None:
+            raise ValueError(f"not a valid {canonical.replace('_', ' ')}: {_shown(raw)}")
+        return value
+
+    return clean
+
+
+# Canonical field -> its value from a file's text, or ValueError saying why the text is none.
+_CLEANERS: dict[str, Callable[[str], str]] = {
+    "company_domain": lambda raw: _domain("company_domain", raw),
+    "company_linkedin_url": _valid(lambda v: normalize_linkedin_url(v, "company"), "company_linkedin_url"),
+    "linkedin_url": _valid(lambda v: normalize_linkedin_url(v, "in"), "linkedin_url"),
+    "email": _valid(normalize_email, "email"),
+    "work_email": _valid(normalize_email, "work_email"),
+}
+
+
+def to_entities(batch: RecordBatch, mapping: ColumnMapping) -> Rows:
+    """Turn a batch of records into entity inputs; name each bad record by line, record and column."""
     rows = Rows()
-    reverse = {canonical: column for column, canonical in mapping.columns.items()}
-    for offset, record in enumerate(frame.select(list(mapping.columns)).iter_rows(named=True)):
-        line = first_line + offset
+    columns = list(mapping.columns.items())
+    cleaners = [_CLEANERS.get(canonical) or _valid(clean_text, canonical) for _, canonical in columns]
+    for offset, values in enumerate(batch.frame.select([c for c, _ in columns]).iter_rows()):
+        record, line = batch.first_record + offset, batch.lines[offset]
         entity: dict[str, Any] = {}
         bad: list[RowProblem] = []
-        for column, canonical in mapping.columns.items():
-            raw = record.get(column)
-            if raw is None or not str(raw).strip():
+        website_host = None
+        for (column, canonical), clean, raw in zip(columns, cleaners, values, strict=True):
+            if raw is None or not raw.strip():
                 continue
-            cleaner = _CLEANERS.get(canonical)
-            value = cleaner(str(raw)) if cleaner else clean_text(str(raw))
-            if value is None:
-                bad.append(
-                    RowProblem(line, column, f"not a valid {canonical.replace('_', ' ')}: {str(raw)[:80]!r}")
-                )
-            else:
-                entity[canonical] = value
-        if "company_website" in entity and "company_domain" not in entity:
-            entity["company_domain"] = normalize_domain(entity["company_website"])
+            try:
+                if canonical == "company_website":
+                    # The website stays as written; its domain stands in for a missing domain column.
+                    website_host = _domain(canonical, raw)
+                    entity[canonical] = raw.strip()
+                else:
+                    entity[canonical] = clean(raw)
+            except ValueError as exc:
+                bad.append(RowProblem(line, record, column, str(exc)))
+        if website_host is not None and "company_domain" not in entity:
+            entity["company_domain"] = website_host
         if bad:
             rows.problems += bad
         elif not entity:
-            rows.problems.append(
-                RowProblem(line, None, f"empty row: none of {', '.join(reverse.values())} has a value")
-            )
+            names = ", ".join(column for column, _ in columns)
+            rows.problems.append(RowProblem(line, record, None, f"empty row: none of {names} has a value"))
         else:
             rows.entities.append(entity)
+            rows.records.append(record)
             rows.lines.append(line)
     return rows

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import openpyxl
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
@@ -157,7 +158,10 @@ def test_a_csv_is_mapped_by_its_headers_and_submitted(
     assert data["status"] == "queued" and data["run_count"] == 2 and data["rows_read"] == 2
     assert data["mapping"] == {"Company Name": "company_name", "Website": "company_website"}
     assert data["ignored_columns"] == ["Notes"] and data["skipped_row_count"] == 0
-    assert [(r["entity_index"], r["line"]) for r in data["pipeline_runs"]] == [(0, 2), (1, 3)]
+    assert [(r["entity_index"], r["line"], r["record"]) for r in data["pipeline_runs"]] == [
+        (0, 2, 1),
+        (1, 3, 2),
+    ]
     runs = _runs(engine, data["submission_id"])
     assert [r.context for r in runs] == [
         {
@@ -205,6 +209,40 @@ def test_a_parquet_file_with_an_explicit_map(
     assert response.status_code == 200, response.text
 
 
+def test_an_xlsx_workbook_and_a_semicolon_cp1252_file_are_submitted(
+    local: TestClient, engine: Engine, setup: Setup, launches: Launches
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Account Name", "Website", "Account Owner"])
+    sheet.append(["Müller", "https://www.müller.de/", "Sam"])
+    sheet.append(["Acme", "acme.com", 7])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = _submit(local, setup, buffer.getvalue(), filename="blob", content_type=xlsx_type)
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data["mapping"] == {"Account Name": "company_name", "Website": "company_website"}
+    assert [r.context["company_domain"] for r in _runs(engine, data["submission_id"])] == [
+        "xn--mller-kva.de",
+        "acme.com",
+    ]
+    semicolons = "Company;Website\r\nSociété Générale;jane@sg.fr\r\n".encode("cp1252")
+    response = _submit(local, setup, semicolons, filename="export.csv")
+    assert response.status_code == 422
+    assert response.json()["details"] == [
+        {
+            "field": "line 2.Website",
+            "message": "an email address, not a website: 'jane@sg.fr'",
+            "line": 2,
+            "record": 1,
+            "column": "Website",
+        }
+    ]
+
+
 def test_bad_rows_are_all_reported_by_line_and_nothing_is_written(
     local: TestClient, engine: Engine, setup: Setup, launches: Launches
 ) -> None:
@@ -215,6 +253,7 @@ def test_bad_rows_are_all_reported_by_line_and_nothing_is_written(
     assert body["error"].startswith("3 of 5 rows cannot be submitted (3 problems)")
     assert "skip_invalid" in body["error"]
     assert [(d["line"], d["column"]) for d in body["details"]] == [(3, "Website"), (4, None), (5, None)]
+    assert [d["record"] for d in body["details"]] == [2, 3, 4]
     assert body["details"][0]["field"] == "line 3.Website"
     assert "not a valid company website" in body["details"][0]["message"]
     assert body["details"][1]["message"].startswith("empty row")
@@ -270,10 +309,13 @@ def test_a_big_file_reports_every_bad_row_up_to_the_cap(
 @pytest.mark.parametrize(
     ("content", "filename", "content_type", "says"),
     [
-        (b"PAR1 this is not parquet", "in.parquet", "application/octet-stream", "cannot read"),
-        (b"", "empty.csv", "text/csv", "cannot read"),
-        (b"Company Name,Website\n", "header.csv", "text/csv", "no rows"),
-        (b"a,b\n1,2\n", "sheet.xlsx", "application/octet-stream", "expected a .csv or .parquet file"),
+        (b"PAR1 this is not parquet", "in.parquet", "application/octet-stream", "not a readable Parquet"),
+        (b"", "empty.csv", "text/csv", "the file is empty"),
+        (b"Company Name,Website\n", "header.csv", "text/csv", "a header but no data rows"),
+        (b"a,b\n1,2\n", "sheet.xlsx", "application/octet-stream", "not an Excel workbook (.xlsx)"),
+        (b"a,b\n1,2\n", "old.xls", "application/vnd.ms-excel", "save it as .xlsx or CSV"),
+        (b"a,b\n1,2\n", "notes.md", "text/markdown", "expected a .csv, .tsv, .txt, .xlsx or .parquet file"),
+        (b"PK\x03\x04\x14\x00\x00\x00", "renamed.csv", "text/csv", "the file is not text: it is a zip"),
         (b"Colour,Size\nred,2\n", "odd.csv", "text/csv", "no column maps to a known input"),
     ],
 )
