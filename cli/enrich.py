@@ -29,8 +29,8 @@ from api.services.ingest import (
     ColumnMapping,
     IngestError,
     InputFile,
+    RecordBatch,
     RowProblem,
-    detect_format,
     map_columns,
     open_input,
     parse_map_options,
@@ -47,7 +47,7 @@ from cli.blueprints import (
     settings_for,
 )
 from cli.context import INTERRUPTED, CliError, one_line_errors, open_database
-from cli.enrich_output import Written, children_path, write_outputs
+from cli.enrich_output import InputJoin, OutputError, Written, check_writable, children_path, write_outputs
 from cli.progress import FINAL_STATUSES, Snapshot, print_summary, watch
 from config import Settings
 from operations.registry import all_operations
@@ -110,7 +110,7 @@ def _cli_errors() -> Iterator[None]:
     """Turn the services' own errors into one-line CLI errors."""
     try:
         yield
-    except IngestError as exc:
+    except (IngestError, OutputError) as exc:
         raise CliError(str(exc)) from exc
     except ApiError as exc:
         raise CliError(api_error_line(exc)) from exc
@@ -146,30 +146,45 @@ def resolve_tenant(
     return local["id"], row["id"], note
 
 
+@dataclass
+class CheckedBatch:
+    """A batch of input records checked against the blueprint."""
+
+    good: list[dict[str, Any]]  # the entities to submit
+    records: list[int]  # the record number of each
+    problems: list[RowProblem]  # why the others cannot be used, by record
+    height: int  # records in the batch
+
+
+def check_batch(batch: RecordBatch, mapping: ColumnMapping, prepared: Prepared) -> CheckedBatch:
+    """Turn a batch into entities and keep those the blueprint can use."""
+    rows = to_entities(batch, mapping)
+    checked = CheckedBatch([], [], list(rows.problems), batch.frame.height)
+    for entity, line, record in zip(rows.entities, rows.lines, rows.records, strict=True):
+        reasons = prepared.problems_for(entity)
+        checked.problems += [RowProblem(line, record, None, reason) for reason in reasons]
+        if not reasons:
+            checked.good.append(entity)
+            checked.records.append(record)
+    checked.problems.sort(key=lambda p: p.record)
+    return checked
+
+
 def _checked_batches(
     source: InputFile, mapping: ColumnMapping, prepared: Prepared, chunk_rows: int
-) -> Iterator[tuple[list[dict[str, Any]], list[RowProblem], int]]:
-    """Yield each batch's good entities, its problems (by record) and its row count."""
+) -> Iterator[CheckedBatch]:
     for batch in read_records(source, chunk_rows):
-        rows = to_entities(batch, mapping)
-        good, problems = [], list(rows.problems)
-        for entity, line, record in zip(rows.entities, rows.lines, rows.records, strict=True):
-            reasons = prepared.problems_for(entity)
-            problems += [RowProblem(line, record, None, reason) for reason in reasons]
-            if not reasons:
-                good.append(entity)
-        problems.sort(key=lambda p: p.record)
-        yield good, problems, batch.frame.height
+        yield check_batch(batch, mapping, prepared)
 
 
 def scan(source: InputFile, mapping: ColumnMapping, prepared: Prepared, chunk_rows: int) -> Scan:
     """Pass 1: check every row; keep the counts and the first problems only."""
     found = Scan()
-    for good, problems, height in _checked_batches(source, mapping, prepared, chunk_rows):
-        found.rows += height
-        found.valid += len(good)
-        found.bad_rows += len({p.record for p in problems})
-        found.problems += problems[: max(0, SHOWN_PROBLEMS - len(found.problems))]
+    for checked in _checked_batches(source, mapping, prepared, chunk_rows):
+        found.rows += checked.height
+        found.valid += len(checked.good)
+        found.bad_rows += len({p.record for p in checked.problems})
+        found.problems += checked.problems[: max(0, SHOWN_PROBLEMS - len(found.problems))]
     return found
 
 
@@ -196,10 +211,17 @@ def submit_file(
             max_cost_usd=budget,
         )
         written = 0
-        for good, _, _ in _checked_batches(source, mapping, prepared, chunk_rows):
-            if good:
-                add_runs(conn, prepared, submission_id, good, first_index=written)
-                written += len(good)
+        for checked in _checked_batches(source, mapping, prepared, chunk_rows):
+            if checked.good:
+                add_runs(
+                    conn,
+                    prepared,
+                    submission_id,
+                    checked.good,
+                    first_index=written,
+                    input_rows=checked.records,
+                )
+                written += len(checked.good)
         if written != found.valid:
             raise CliError(f"{source.path} changed while it was being submitted; nothing was submitted")
     return submission_id
@@ -265,13 +287,13 @@ def check_input(settings: Settings, engine: Engine, request: EnrichRequest, cons
 
 def checked_entities(checked: CheckedInput, chunk_rows: int) -> Iterator[list[dict[str, Any]]]:
     """Yield the good entities of a checked input, batch by batch (pass 2)."""
-    for good, _, _ in _checked_batches(checked.source, checked.mapping, checked.prepared, chunk_rows):
-        yield good
+    for batch in _checked_batches(checked.source, checked.mapping, checked.prepared, chunk_rows):
+        yield batch.good
 
 
 def _new_submission(
     settings: Settings, engine: Engine, request: EnrichRequest, console: Console
-) -> uuid.UUID:
+) -> tuple[uuid.UUID, CheckedInput]:
     checked = check_input(settings, engine, request, console)
     source, mapping, prepared, found = (
         checked.source,
@@ -286,6 +308,7 @@ def _new_submission(
             # What reads the input again as it was read here (the results join it by record).
             "encoding": source.encoding,
             "sheet": source.sheet,
+            "fingerprint": fingerprint(source.path),
             "mapping": mapping.columns,
             "fields": list(dict.fromkeys(mapping.columns.values())),
             "rows": found.rows,
@@ -310,7 +333,59 @@ def _new_submission(
     )
     for warning in credit_warnings_for(settings, prepared.steps):
         _say(console, f"warning: {warning}")
-    return submission_id
+    return submission_id, checked
+
+
+def fingerprint(path: Path) -> dict[str, int]:
+    """What tells that a file is still the one submitted: its size and modification time."""
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def input_join(
+    engine: Engine, submission: dict[str, Any], checked: CheckedInput | None
+) -> tuple[InputJoin | None, str | None]:
+    """Return how to join the results to the submission's input file, or why they cannot be.
+
+    A submission made here brings its checked input; one re-attached to (--resume) reopens the file
+    its metadata names, if that file is still the one submitted.
+    """
+    meta = submission["metadata"] or {}
+    if "input" not in meta or "fingerprint" not in meta:
+        return None, None  # not made from a file by `dex enrich`
+    path = Path(meta["input"])
+    if not path.is_file() or fingerprint(path) != meta["fingerprint"]:
+        return None, f"{path} has changed or gone since it was submitted"
+    prepared: Prepared | None
+    if checked is not None:
+        source, mapping, prepared = checked.source, checked.mapping, checked.prepared
+    else:
+        try:
+            source = open_input(path, encoding=meta.get("encoding"), sheet=meta.get("sheet"))
+        except IngestError as exc:
+            return None, str(exc)
+        mapping = ColumnMapping(dict(meta["mapping"]))
+        try:
+            with engine.connect() as conn:
+                prepared = prepare(
+                    conn,
+                    blueprint_id=submission["blueprint_id"],
+                    org_id=submission["org_id"],
+                    company_id=submission["company_id"],
+                )
+        except (ApiError, NotFoundError):  # the blueprint is gone: refused rows say only that they were
+            prepared = None
+
+    def refusals(batch: RecordBatch) -> dict[int, str]:
+        if prepared is None:
+            return {}
+        reasons: dict[int, list[str]] = {}
+        for problem in check_batch(batch, mapping, prepared).problems:
+            where = f"{problem.column}: " if problem.column else ""
+            reasons.setdefault(problem.record, []).append(where + problem.reason)
+        return {record: "; ".join(said) for record, said in reasons.items()}
+
+    return InputJoin(source, refusals), None
 
 
 def raise_cap(engine: Engine, submission_id: uuid.UUID, max_cost_usd: float) -> int:
@@ -443,10 +518,9 @@ def run_enrich(
     if request.out is None:
         raise CliError("--out is required (only --dry-run goes without it)")
     with _cli_errors():
-        detect_format(request.out.name)
-    if not request.out.parent.is_dir():
-        raise CliError(f"--out: no such directory {request.out.parent}")
+        check_writable(request.out)
     started = time.monotonic()
+    checked: CheckedInput | None = None
     with open_database(settings, migrate=True) as db:
         try:
             if request.resume is not None:
@@ -460,7 +534,7 @@ def run_enrich(
                         f"cap raised to ${request.budget:,.2f}; {requeued:,} runs it had ended run again",
                     )
             else:
-                submission_id = _new_submission(settings, db.engine, request, console)
+                submission_id, checked = _new_submission(settings, db.engine, request, console)
         except KeyboardInterrupt:
             _say(console, "interrupted before anything was submitted")
             raise typer.Exit(INTERRUPTED) from None
@@ -486,6 +560,8 @@ def run_enrich(
                 print_summary(console, conn, submission_id, steps)
             fan_out = _fan_out_fields(steps)
             clock = time.monotonic()
+            with _cli_errors():
+                join, unjoined = input_join(db.engine, submission, checked)
             with console.status("writing results…"):
                 written = write_outputs(
                     db.engine,
@@ -494,6 +570,7 @@ def run_enrich(
                     input_fields=(submission["metadata"] or {}).get("fields", []),
                     fan_out_fields=fan_out,
                     children_file=bool(fan_out),
+                    join=join,
                 )
         except KeyboardInterrupt:
             resume = f"dex enrich --resume {submission_id} --out {request.out}"
@@ -520,12 +597,21 @@ def run_enrich(
             f"{snap.budget_exhausted:,} runs stopped at the cap (budget_exhausted); a higher cap runs them: "
             f"dex enrich --resume {submission_id} --budget USD --out {request.out}",
         )
-    _say(
-        console,
-        f"results: {written.path} ({written.rows:,} rows, written in {time.monotonic() - clock:,.1f}s)",
+    unjoined = unjoined or written.unjoined
+    if unjoined:
+        _say(
+            console,
+            f"warning: results are the runs alone, keyed by input_row, not the input enriched: {unjoined}",
+        )
+    shape = (
+        f"every input row, {written.invalid:,} of them invalid"
+        if written.joined
+        else f"{written.rows:,} runs"
     )
+    took = time.monotonic() - clock
+    _say(console, f"results: {written.path} ({written.rows:,} rows: {shape}; written in {took:,.1f}s)")
     if written.children_path is not None:
-        _say(console, f"children: {written.children_path} ({written.children:,} rows)")
+        _say(console, f"children: {written.children_path} ({written.children:,} rows, keyed by input_row)")
     return EnrichResult(submission_id, snap.status, snap, written)
 
 

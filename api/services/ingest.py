@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from api.services.ingest_errors import IngestError
 from api.services.tabular import (
@@ -39,14 +38,12 @@ __all__ = [
     "DEFAULT_BATCH_ROWS",
     "KNOWN_FIELDS",
     "ColumnMapping",
-    "FileFormat",
     "IngestError",
     "InputFile",
     "InputFormat",
     "RecordBatch",
     "RowProblem",
     "Rows",
-    "detect_format",
     "input_format",
     "map_columns",
     "open_input",
@@ -56,7 +53,6 @@ __all__ = [
     "to_entities",
 ]
 
-FileFormat = Literal["csv", "parquet"]  # what a results file is written as
 # Canonical input -> the header spellings that mean it, best first (compared lower-cased, without
 # punctuation: `Organization - Name` is `organization name`). When several headers mean one field,
 # the best spelling wins: Apollo's `Company` before its `Company Name for Emails`. A spelling means
@@ -134,16 +130,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
 }
 KNOWN_FIELDS = frozenset(SYNONYMS)
-
-
-def detect_format(name: str) -> FileFormat:
-    """Return the format a results file's name implies (.csv, .parquet/.pq)."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    raise IngestError(f"{name}: expected a .csv or .parquet file")
 
 
 def _key(header: str) -> str:

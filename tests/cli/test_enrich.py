@@ -70,22 +70,25 @@ def submission_id_of(output: str) -> UUID:
     return UUID(line.split()[1].rstrip(":"))
 
 
-def check_technographics(world: World, rows: list[dict[str, Any]], domains: list[str]) -> None:
-    """Each output row is its input entity, with the sandbox's technologies where LeadMagic knows it."""
-    assert [r["entity_index"] for r in rows] == [str(i) for i in range(len(domains))]
-    assert [r["company_domain"] for r in rows] == domains
-    assert all(r["run_status"] == "succeeded" for r in rows)
+def check_technographics(
+    world: World, rows: list[dict[str, Any]], domains: list[str], records: list[int] | None = None
+) -> None:
+    """Each output row is its input record (by default 1..n), with the technologies LeadMagic knows."""
+    expected = records or list(range(1, len(domains) + 1))
+    assert [r["input_row"] for r in rows] == [str(i) for i in expected]
+    assert [r["dex_company_domain"] for r in rows] == domains
+    assert all(r["dex_status"] == "succeeded" for r in rows)
     known = 0
     for row, domain in zip(rows, domains, strict=True):
         company = world.company(domain)
         assert company is not None
         if world.knows("leadmagic", domain):
             known += 1
-            names = {t["name"] for t in json.loads(row["technologies"])}
+            names = {t["name"] for t in json.loads(row["dex_technologies"])}
             assert names == {t.name for t in company.tech_stack}, domain
-            assert int(row["technology_count"]) == len(company.tech_stack)
+            assert int(row["dex_technology_count"]) == len(company.tech_stack)
         else:
-            assert not row.get("technologies") or json.loads(row["technologies"]) in ([], None)
+            assert not row.get("dex_technologies") or json.loads(row["dex_technologies"]) in ([], None)
     assert known, "the sample holds companies LeadMagic knows"
 
 
@@ -110,15 +113,20 @@ def test_a_csv_with_auto_mapped_headers_is_enriched_with_its_fan_out(
     assert "person.search" in result.output and "prospeo" in result.output  # the summary tables
     rows = read_rows(out)
     check_technographics(world, rows, domains)
-    assert [r["company_name"] for r in rows] == [world.company(d).name for d in domains]  # type: ignore[union-attr]
-    assert "results" not in rows[0], "the fan-out list is in the children file, not here"
+    # The input comes first, unchanged and in its order; the results follow under one prefix.
+    assert list(rows[0])[:4] == ["Company Name", "Website", "Owner", "input_row"]
+    assert all(k.startswith("dex_") for k in list(rows[0])[4:])
+    assert [r["Website"] for r in rows] == [f"https://www.{d}/" for d in domains]
+    assert [r["dex_company_name"] for r in rows] == [world.company(d).name for d in domains]  # type: ignore[union-attr]
+    assert "dex_results" not in rows[0], "the fan-out list is in the children file, not here"
     children = read_rows(tmp_path / "results.children.csv")
-    assert children and all(c["entity_type"] == "person" and c["depth"] == "1" for c in children)
+    assert children and all(c["dex_entity_type"] == "person" and c["dex_depth"] == "1" for c in children)
     for child in children:
-        parent_domain = domains[int(child["parent_entity_index"])]
-        assert child["full_name"] in {p.full_name for p in world.people(parent_domain)}
-        assert child["parent_run_id"] == rows[int(child["parent_entity_index"])]["run_id"]
-    assert "raw" not in children[0]
+        parent_domain = domains[int(child["input_row"]) - 1]
+        assert child["dex_full_name"] in {p.full_name for p in world.people(parent_domain)}
+        assert child["dex_parent_run_id"] == rows[int(child["input_row"]) - 1]["dex_run_id"]
+    assert "dex_raw" not in children[0]
+    assert "every input row, 0 of them invalid" in result.output
     with engine.connect() as conn:
         stored = conn.execute(select(func.count()).select_from(pipeline_runs)).scalar_one()
     assert stored == len(rows) + len(children)
@@ -152,6 +160,8 @@ def test_a_parquet_file_with_explicit_mapping_for_a_tenant(
     assert "site_ref -> company_domain" in result.output and "ignored columns: acct" in result.output
     assert str(tenant.company_ids[1]) in result.output
     check_technographics(world, read_rows(out), domains)
+    # Parquet in, Parquet out: the input's columns keep their types and values.
+    assert pl.read_parquet(out).select("acct", "site_ref").equals(pl.read_parquet(source))
     assert not (tmp_path / "enriched.children.parquet").exists(), "no fan-out, no children file"
     # Without --map, nothing in this file looks like a known input.
     refused = invoke(enrich_cli.app, settings, str(source), "-b", str(blueprint), "-o", str(out))
@@ -183,7 +193,13 @@ def test_bad_rows_are_reported_by_line_and_refused_unless_skipped(
     )
     assert accepted.exit_code == 0, accepted.output
     assert "skipping 3 bad rows" in accepted.output
-    check_technographics(world, read_rows(out), good)
+    assert "8 rows: every input row, 3 of them invalid" in accepted.output
+    results = read_rows(out)
+    assert [r["domain"] for r in results] == [r[0] for r in rows], "every input row, in input order"
+    check_technographics(world, [r for r in results if r["dex_status"] != "invalid"], good, [1, 2, 4, 6, 8])
+    invalid = {int(r["input_row"]): r["dex_error"] for r in results if r["dex_status"] == "invalid"}
+    assert sorted(invalid) == [3, 5, 7]
+    assert "domain: not a valid company domain" in invalid[3] and "empty row" in invalid[5]
 
 
 def test_a_row_the_blueprint_cannot_use_is_a_bad_row(
@@ -205,7 +221,9 @@ def test_errors_are_one_line(settings: Settings, tmp_path: Path) -> None:
     source = write_csv(tmp_path / "in.csv", ["domain"], [["acme.com"]])
     cases = [
         ([str(source), "-b", "no-such-blueprint", "-o", str(tmp_path / "o.csv")], "no blueprint named"),
-        ([str(source), "-b", "x", "-o", str(tmp_path / "o.txt")], "expected a .csv or .parquet file"),
+        ([str(source), "-b", "x", "-o", str(tmp_path / "o.txt")], "must be .csv or .parquet"),
+        ([str(source), "-b", "x", "-o", "/proc/dex-results.csv"], "cannot write /proc/dex-results.csv"),
+        ([str(source), "-b", "x", "-o", str(tmp_path / "no" / "o.csv")], "no such directory"),
         ([str(tmp_path / "missing.csv"), "-b", "x", "-o", str(tmp_path / "o.csv")], "no such file"),
         (["--resume", "not-an-id", "-o", str(tmp_path / "o.csv")], "--resume must be a UUID"),
         (["--resume", str(UUID(int=1)), "-o", str(tmp_path / "o.csv")], "not found"),
