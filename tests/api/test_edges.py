@@ -1,4 +1,4 @@
-"""Edges of every request body: numbers the store cannot hold, and JSON types taken as declared."""
+"""Edges of every request body: numbers the store cannot hold, JSON types as declared, declared inputs."""
 
 from __future__ import annotations
 
@@ -20,11 +20,12 @@ from sqlalchemy import Engine, func, select
 import api.routers
 import api.schemas
 from api.schemas.common import RequestModel
-from store.tables import steps, submissions
+from store.tables import pipeline_runs, steps, submissions
 from tests.factories import SUPER_KEY, ApiClient, TenantWorld, bearer, make_tenant
 
 OUT_OF_RANGE = "integer out of range (must fit in 64 bits)"
 TECH = [{"position": 1, "operation_id": "company.enrich.technographics"}]
+PROFILE = [{"position": 1, "operation_id": "company.enrich.profile"}]
 
 
 def post_raw(api: ApiClient, path: str, body: dict[str, Any], token: str, **literals: str) -> Response:
@@ -333,3 +334,61 @@ def test_every_request_model_is_strict_except_form_fields() -> None:
     models = [m for m in _all_request_models() if m.__name__ not in lax and not m.__name__.startswith("_")]
     assert len(models) > 30
     assert {m.__name__: _strictness_problems(m) for m in models if _strictness_problems(m)} == {}
+
+
+# --- declared entity inputs -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def declared(api: ApiClient, tenant: TenantWorld) -> TenantWorld:
+    """The tenant with a blueprint whose entities must each bring company_domain."""
+    body = {"name": "needs a domain", "entity_inputs": ["company_domain"], "steps": PROFILE}
+    tenant.blueprint_id = api.ok("/api/blueprints/create", body, tenant.tokens["org_admin"])["id"]
+    return tenant
+
+
+def test_submit_lists_every_entity_without_a_declared_input(
+    api: ApiClient, engine: Engine, declared: TenantWorld
+) -> None:
+    entities = [
+        {"company_domain": "acme.com"},
+        {"company_name": "Acme"},  # enough for company.enrich.profile, not for the blueprint
+        {"company_domain": "", "company_name": "Globex"},
+        {"company_domain": "umbrella.io", "company_name": "Umbrella"},
+        {"company_website": "https://initech.com"},  # nothing derives the domain in a JSON batch
+    ]
+    for path in ("/api/v1/batch/submit", "/api/v1/batch/estimate"):
+        body = refused(api.post(path, _submit(declared, entities), declared.tokens["org_admin"]))
+        assert [d["field"] for d in body["details"]] == [
+            "entities.1.input",
+            "entities.2.input",
+            "entities.4.input",
+        ]
+        assert all("missing company_domain" in d["message"] for d in body["details"])
+        assert body["error"].startswith("3 entities cannot run this blueprint (entities.1.input: missing")
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(pipeline_runs)).scalar_one() == 0
+
+
+def test_the_first_100_offending_entities_are_listed_and_all_counted(
+    api: ApiClient, declared: TenantWorld
+) -> None:
+    entities = [{"company_domain": "acme.com"}] + [{"company_name": f"n{i}"} for i in range(250)]
+    body = refused(api.post("/api/v1/batch/submit", _submit(declared, entities), declared.api_token))
+    assert len(body["details"]) == 100
+    assert (
+        body["details"][0]["field"] == "entities.1.input"
+        and body["details"][-1]["field"] == "entities.100.input"
+    )
+    assert body["error"].startswith("250 entities cannot run this blueprint, the first 100 listed")
+
+
+def test_without_declared_inputs_the_first_step_decides(api: ApiClient, tenant: TenantWorld) -> None:
+    body = {"name": "profile", "steps": PROFILE}
+    tenant.blueprint_id = api.ok("/api/blueprints/create", body, tenant.tokens["org_admin"])["id"]
+    estimate = _submit(tenant, [{"company_name": "Acme"}, {"company_domain": "acme.com"}])
+    assert api.post("/api/v1/batch/estimate", estimate, tenant.api_token).status_code == 200
+    one_bad = refused(
+        api.post("/api/v1/batch/estimate", _submit(tenant, [{"email": "a@b.co"}]), tenant.api_token)
+    )
+    assert one_bad["error"].startswith("1 entity cannot run this blueprint")
