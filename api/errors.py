@@ -12,7 +12,13 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from store.errors import ConflictError, InvalidReferenceError, NotFoundError, StoreError
+from store.errors import (
+    ConflictError,
+    InvalidReferenceError,
+    NotFoundError,
+    StoreError,
+    UnstorableValueError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +105,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(404, exc.message, "not_found", details)
         if isinstance(exc, ConflictError):
             return error_response(409, exc.message, "conflict", details)
-        if isinstance(exc, InvalidReferenceError):
+        if isinstance(exc, InvalidReferenceError | UnstorableValueError):
             return error_response(422, exc.message, "validation_error", details)
         return error_response(400, exc.message, "bad_request", details)
 

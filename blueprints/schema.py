@@ -13,7 +13,8 @@ MAX_STEPS = 100
 class BlueprintStep(BaseModel):
     """One ordered step: the operation it runs, its parameters and whether it fans out."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict, as every request body: `position: true` or `fan_out: 0` is refused, not converted.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     position: int = Field(gt=0, le=10_000, description="1-based order; unique within the blueprint.")
     operation_id: str = Field(

@@ -271,6 +271,13 @@ def check_input(settings: Settings, engine: Engine, request: EnrichRequest, cons
         _say(console, f"columns: {'; '.join(mapping.describe())}")
         if mapping.unmapped:
             _say(console, f"ignored columns: {', '.join(mapping.unmapped)}")
+        missing = prepared.inputs_no_column_supplies(mapping.fields)
+        if missing:
+            raise CliError(
+                f"{path.name}: no column supplies {', '.join(missing)}, which blueprint "
+                f"'{blueprint['name']}' needs in every row (its entity_inputs); add the column, "
+                f"or --map COLUMN={missing[0]}"
+            )
         clock = time.monotonic()
         with console.status(f"checking {path.name}…"):
             found = scan(source, mapping, prepared, request.chunk_rows)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
-from psycopg.types.json import set_json_dumps
+from psycopg.types.json import set_json_dumps, set_json_loads
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
 from config import Settings
+from store import jsonb
 from store.embedded import start_embedded_postgres
 
 
@@ -37,14 +35,12 @@ def resolve_database_url(settings: Settings) -> str:
     return sqlalchemy_url(start_embedded_postgres(settings.dex_state_dir / "postgres"))
 
 
-def _dumps(value: Any) -> bytes:
-    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
-
-
 def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     """Create the engine for url (psycopg 3, pre-ping so a restarted server is survived)."""
-    # JSONB parameters are serialized by orjson: several times faster than the standard library.
-    set_json_dumps(_dumps)
+    # JSON is written and read by orjson (several times faster than the standard library); the
+    # writer first checks that nothing would be stored changed (orjson writes NaN and Infinity as null).
+    set_json_dumps(jsonb.dumps)
+    set_json_loads(jsonb.loads)
     return create_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,

@@ -41,6 +41,10 @@ class InvalidReferenceError(StoreError):
     """The request names a row that exists nowhere the caller may point to."""
 
 
+class UnstorableValueError(StoreError):
+    """A JSON value jsonb would refuse or store changed: NaN, Infinity, an integer beyond 64 bits, NUL."""
+
+
 @contextmanager
 def integrity_errors() -> Iterator[None]:
     """Turn unique and foreign-key violations into ConflictError / InvalidReferenceError."""

@@ -11,15 +11,15 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.flexible import TenantOrSuperAdmin
 from api.deps import DbEngine, Launcher
-from api.schemas.common import Envelope, RequestModel, envelope
+from api.schemas.common import Envelope, Id, RequestModel, envelope
 from api.services import batch_budget
 
 router = APIRouter(tags=["batch"])
 
 
 class BatchResume(RequestModel):
-    submission_id: UUID
-    org_id: UUID | None = Field(default=None, description="Super-admin only: the tenant org.")
+    submission_id: Id
+    org_id: Id | None = Field(default=None, description="Super-admin only: the tenant org.")
     max_cost_usd: float | None = Field(
         default=None, gt=0, le=1e9, description="The new cap; it must exceed what the batch has spent."
     )

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import PageRequest, Pagination
+from api.schemas.common import Id, PageRequest, Pagination
 
 SubmissionStatus = Literal[
     "received", "queued", "running", "completed", "failed", "canceled", "budget_exhausted"
@@ -16,8 +16,8 @@ SubmissionStatus = Literal[
 
 
 class BatchStatusRequest(PageRequest):
-    submission_id: UUID
-    org_id: UUID | None = Field(default=None, description="Required for the super-admin; a tenant's own org.")
+    submission_id: Id
+    org_id: Id | None = Field(default=None, description="Required for the super-admin; a tenant's own org.")
     per_page: int = Field(default=50, ge=1, le=200, description="Root runs per page.")
     include_steps: bool = True
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Name, RequestModel
+from api.schemas.common import Id, Name, RequestModel
 
 MAX_ENTITIES = 100_000
 
@@ -18,10 +18,10 @@ class EntityIn(RequestModel):
 
 
 class BatchSubmit(RequestModel):
-    blueprint_id: UUID
+    blueprint_id: Id
     entities: list[EntityIn] = Field(min_length=1, max_length=MAX_ENTITIES)
-    org_id: UUID | None = Field(default=None, description="Super-admin only: the tenant org.")
-    company_id: UUID | None = Field(default=None, description="The tenant company the batch belongs to.")
+    org_id: Id | None = Field(default=None, description="Super-admin only: the tenant org.")
+    company_id: Id | None = Field(default=None, description="The tenant company the batch belongs to.")
     source: Name | None = "api_v1_batch"
     metadata: dict[str, Any] = Field(default_factory=dict)
     max_cost_usd: float | None = Field(

@@ -6,18 +6,21 @@ import json
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.schemas.batch_submit import SubmittedRun
-from api.schemas.common import Name, RequestModel
+from api.schemas.common import Id, Name, RequestModel
 
 
 class UploadFields(RequestModel):
     """The form fields beside the file."""
 
-    blueprint_id: uuid.UUID
-    company_id: uuid.UUID | None = None
-    org_id: uuid.UUID | None = Field(default=None, description="Super-admin only: the tenant org.")
+    # A form carries text only: "true" is skip_invalid's true here, unlike in a JSON body.
+    model_config = ConfigDict(strict=False)
+
+    blueprint_id: Id
+    company_id: Id | None = None
+    org_id: Id | None = Field(default=None, description="Super-admin only: the tenant org.")
     map: list[str] = Field(default_factory=list, description="column=field pairs.")
     skip_invalid: bool = False
     source: Name | None = "api_v1_batch_upload"

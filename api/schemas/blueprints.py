@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.schemas.common import IdRequest, LongText, Name, PageRequest, RequestModel
+from api.schemas.common import Id, IdRequest, LongText, Name, PageRequest, RequestModel
 from blueprints.schema import StepList
 
 EntityInputs = Annotated[
@@ -26,7 +26,7 @@ class BlueprintCreate(RequestModel):
 
 
 class BlueprintCreateForOrg(BlueprintCreate):
-    org_id: UUID
+    org_id: Id
 
 
 class BlueprintUpdate(IdRequest):
@@ -42,7 +42,7 @@ class BlueprintList(PageRequest):
 
 
 class BlueprintListAll(BlueprintList):
-    org_id: UUID | None = None
+    org_id: Id | None = None
 
 
 class BlueprintStepRead(BaseModel):

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from store import jsonb
 
 T = TypeVar("T")
+MAX_VALUE_PROBLEMS = 100
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=5000)]
@@ -21,28 +36,36 @@ Email = Annotated[
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+def _text_or_datetime(value: Any) -> Any:
+    if isinstance(value, str | datetime):
+        return value
+    raise PydanticCustomError("datetime_type", "Input should be an ISO 8601 date-time string")
+
+
+# Request bodies take JSON's own types only (pydantic's strict mode): 0 is no boolean, true and "5"
+# no integers, 1.5 and 2.0 no integers either. JSON has no UUID or date-time: those come as text, so
+# their fields are declared `Id` and `IsoDateTime` (a plain UUID or datetime would refuse the text).
+Id = Annotated[UUID, Strict(False)]
+IsoDateTime = Annotated[datetime, Strict(False), BeforeValidator(_text_or_datetime)]
 
 
 class RequestModel(BaseModel):
-    """Base of every request body: unknown fields are an error, not silently dropped."""
+    """Base of every request body: JSON types as declared, unknown fields refused, values jsonb can hold."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_nul_characters(cls, value: Any) -> Any:
-        # PostgreSQL text and jsonb cannot hold NUL; refuse it here, naming the field.
-        if _has_nul(value):
-            raise ValueError("text must not contain NUL characters")
-        return value
+    def _storable_values(cls, value: Any) -> Any:
+        # jsonb cannot hold NUL, orjson no integer beyond 64 bits, and NaN or Infinity (1e400 parses as
+        # Infinity) would be stored as null: refuse each such value here, by its own path in the field.
+        if jsonb.is_storable(value):
+            return value
+        errors = [
+            InitErrorDetails(type=PydanticCustomError("unstorable_value", message), loc=path, input=None)
+            for path, message in itertools.islice(jsonb.problems(value), MAX_VALUE_PROBLEMS)
+        ]
+        raise ValidationError.from_exception_data(cls.__name__, errors)
 
 
 class PageRequest(RequestModel):
@@ -64,7 +87,7 @@ class PageRequest(RequestModel):
 class IdRequest(RequestModel):
     """Address one row by id."""
 
-    id: UUID
+    id: Id
 
 
 class Pagination(BaseModel):

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from api.schemas.common import PageRequest, Pagination
+from api.schemas.common import Id, PageRequest, Pagination
 from operations.inputs import normalize_domain, normalize_email, normalize_linkedin_url
 
 EntityType = Literal["company", "person"]
@@ -33,15 +33,15 @@ OrgField = Field(default=None, description="Required for the super-admin; a tena
 
 
 class CompanyEntityQuery(PageRequest):
-    org_id: UUID | None = OrgField
-    company_id: UUID | None = None
+    org_id: Id | None = OrgField
+    company_id: Id | None = None
     canonical_domain: Domain | None = Field(default=None, description="Exact, after domain normalization.")
     industry: FilterText | None = Field(default=None, description="Case-insensitive substring.")
 
 
 class PersonEntityQuery(PageRequest):
-    org_id: UUID | None = OrgField
-    company_id: UUID | None = None
+    org_id: Id | None = OrgField
+    company_id: Id | None = None
     work_email: WorkEmail | None = None
     linkedin_url: LinkedinUrl | None = None
     title: FilterText | None = Field(default=None, description="Case-insensitive substring.")
@@ -52,10 +52,10 @@ class PersonEntityQuery(PageRequest):
 
 class TimelineQuery(PageRequest):
     entity_type: EntityType
-    entity_id: UUID
-    org_id: UUID | None = OrgField
-    pipeline_run_id: UUID | None = None
-    submission_id: UUID | None = None
+    entity_id: Id
+    org_id: Id | None = OrgField
+    pipeline_run_id: Id | None = None
+    submission_id: Id | None = None
     event_type: FilterText | None = None
 
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import RequestModel
+from api.schemas.common import Id, RequestModel
 
 
 class ExecuteRequest(RequestModel):
@@ -17,7 +17,7 @@ class ExecuteRequest(RequestModel):
     options: dict[str, Any] = Field(
         default_factory=dict, description="Step parameters (what a blueprint step's step_config carries)."
     )
-    company_id: UUID | None = Field(default=None, description="The tenant company to record the run under.")
+    company_id: Id | None = Field(default=None, description="The tenant company to record the run under.")
 
 
 class AttemptRead(BaseModel):

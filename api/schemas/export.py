@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Literal
-from uuid import UUID
 
 from pydantic import Field, field_validator
 
-from api.schemas.common import RequestModel
+from api.schemas.common import Id, IsoDateTime, RequestModel
 
 Dataset = Literal["companies", "persons"]
 DatasetName = Literal["companies", "persons", "dx_company_entities_v1", "dx_person_entities_v1"]
@@ -23,12 +22,12 @@ CONTRACT_NAMES: dict[Dataset, str] = {
 class ExportRequest(RequestModel):
     dataset: DatasetName = Field(description="companies or persons, or their §11 names.")
     format: ExportFormat = "csv"
-    company_id: UUID | None = Field(default=None, description="Only this company's entities.")
-    updated_since: datetime | None = Field(
+    company_id: Id | None = Field(default=None, description="Only this company's entities.")
+    updated_since: IsoDateTime | None = Field(
         default=None,
         description="Only entities updated at or after this instant (UTC when no zone is given).",
     )
-    org_id: UUID | None = Field(default=None, description="Required for the super-admin; a tenant's own org.")
+    org_id: Id | None = Field(default=None, description="Required for the super-admin; a tenant's own org.")
 
     @field_validator("updated_since")
     @classmethod

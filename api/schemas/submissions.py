@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from api.schemas.common import PageRequest
+from api.schemas.common import Id, PageRequest
 
 SubmissionStatus = Literal[
     "received", "validated", "queued", "running", "completed", "failed", "canceled", "budget_exhausted"
@@ -16,8 +16,8 @@ SubmissionStatus = Literal[
 
 
 class SubmissionList(PageRequest):
-    company_id: UUID | None = None
-    blueprint_id: UUID | None = None
+    company_id: Id | None = None
+    blueprint_id: Id | None = None
     status: SubmissionStatus | None = None
 
 

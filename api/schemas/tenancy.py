@@ -8,7 +8,17 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import Email, IdRequest, Name, PageRequest, Password, RequestModel, Slug
+from api.schemas.common import (
+    Email,
+    Id,
+    IdRequest,
+    IsoDateTime,
+    Name,
+    PageRequest,
+    Password,
+    RequestModel,
+    Slug,
+)
 
 Role = Literal["org_admin", "company_admin", "member"]
 
@@ -41,14 +51,14 @@ class OrgRead(BaseModel):
 
 
 class CompanyCreate(RequestModel):
-    org_id: UUID
+    org_id: Id
     name: Name
     domain: Name | None = None
     external_ref: Name | None = None
 
 
 class CompanyListAll(PageRequest):
-    org_id: UUID | None = None
+    org_id: Id | None = None
 
 
 class CompanyRead(BaseModel):
@@ -63,11 +73,11 @@ class CompanyRead(BaseModel):
 
 
 class UserCreate(RequestModel):
-    org_id: UUID
+    org_id: Id
     email: Email
     password: Password
     role: Role
-    company_id: UUID | None = None
+    company_id: Id | None = None
     full_name: Name | None = None
 
     @model_validator(mode="after")
@@ -78,12 +88,12 @@ class UserCreate(RequestModel):
 
 
 class UserListAll(PageRequest):
-    org_id: UUID | None = None
-    company_id: UUID | None = None
+    org_id: Id | None = None
+    company_id: Id | None = None
 
 
 class UserList(PageRequest):
-    company_id: UUID | None = None
+    company_id: Id | None = None
 
 
 class UserRead(BaseModel):
@@ -99,9 +109,9 @@ class UserRead(BaseModel):
 
 
 class ApiTokenCreate(RequestModel):
-    user_id: UUID
+    user_id: Id
     name: Name
-    expires_at: datetime | None = None
+    expires_at: IsoDateTime | None = None
 
     @model_validator(mode="after")
     def _expiry_is_future_and_aware(self) -> ApiTokenCreate:
@@ -114,8 +124,8 @@ class ApiTokenCreate(RequestModel):
 
 
 class ApiTokenList(PageRequest):
-    org_id: UUID | None = None
-    user_id: UUID | None = None
+    org_id: Id | None = None
+    user_id: Id | None = None
 
 
 class ApiTokenRead(BaseModel):

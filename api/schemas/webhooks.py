@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from api.schemas.common import PageRequest, RequestModel
+from api.schemas.common import Id, PageRequest, RequestModel
 
 WebhookEvent = Literal[
     "submission.completed", "submission.failed", "submission.canceled", "submission.budget_exhausted"
@@ -21,7 +21,7 @@ class WebhookCreate(RequestModel):
     url: Url = Field(description="http(s) URL of a public host; in development, loopback too.")
     events: list[WebhookEvent] = Field(min_length=1, max_length=10, description="Event types to receive.")
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
-    company_id: UUID | None = Field(
+    company_id: Id | None = Field(
         default=None,
         description="Only this company's submissions (a company-scoped caller: its own); unset: the org's.",
     )
@@ -33,7 +33,7 @@ class WebhookCreate(RequestModel):
 
 
 class WebhookList(PageRequest):
-    company_id: UUID | None = None
+    company_id: Id | None = None
 
 
 class WebhookRead(BaseModel):
@@ -58,8 +58,8 @@ class WebhookDeleted(BaseModel):
 
 
 class DeliveryList(RequestModel):
-    webhook_id: UUID | None = None
-    submission_id: UUID | None = None
+    webhook_id: Id | None = None
+    submission_id: Id | None = None
     status: DeliveryStatus | None = None
     limit: int = Field(default=25, ge=1, le=100)
     cursor: Annotated[str, StringConstraints(max_length=200)] | None = Field(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,13 +50,27 @@ class Prepared:
         """Return why this entity's fields cannot run the blueprint (cached by the set of fields present)."""
         keys = frozenset(k for k, v in entity.items() if _present(v))
         if keys not in self._verdicts:
-            found = validate_steps(
-                [BlueprintStep.model_validate(s) for s in self.steps],
-                all_operations(),
-                entity_inputs=sorted(keys) or ["_nothing_"],
-            )
-            self._verdicts[keys] = [p.message for p in found]
+            missing = self.missing_inputs(keys)
+            if missing:
+                self._verdicts[keys] = [f"missing {', '.join(missing)} (the blueprint's entity_inputs)"]
+            else:
+                found = validate_steps(
+                    [BlueprintStep.model_validate(s) for s in self.steps],
+                    all_operations(),
+                    entity_inputs=sorted(keys) or ["_nothing_"],
+                )
+                self._verdicts[keys] = [p.message for p in found]
         return self._verdicts[keys]
+
+    def missing_inputs(self, fields: Collection[str]) -> list[str]:
+        """Return the blueprint's declared entity inputs (every entity brings them all) not among fields."""
+        return [name for name in self.blueprint.get("entity_inputs") or [] if name not in fields]
+
+    def inputs_no_column_supplies(self, fields: Collection[str]) -> list[str]:
+        """Return the declared entity inputs that no mapped column of a file supplies."""
+        # Ingest derives company_domain from a company_website column (to_entities).
+        derived = {"company_domain"} if "company_website" in fields else set()
+        return self.missing_inputs({*fields, *derived})
 
     def entity_type(self, entity: dict[str, Any], declared: str | None = None) -> str:
         """Return the entity's type: as declared, else what its first step and fields imply."""
@@ -87,11 +101,12 @@ def prepare(
 
 
 def entity_problems(prepared: Prepared, entities: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
-    """Check every entity's fields against the blueprint; name each bad row by its index."""
+    """Check every entity's fields against the blueprint; one detail per bad entity, named by its index."""
     problems = []
     for index, entity in enumerate(entities):
-        for message in prepared.problems_for(entity):
-            problems.append({"field": f"entities.{index}.input", "message": message})
+        found = prepared.problems_for(entity)
+        if found:
+            problems.append({"field": f"entities.{index}.input", "message": "; ".join(found)})
     return problems
 
 
@@ -108,8 +123,10 @@ def check_entities(prepared: Prepared, entities: Sequence[dict[str, Any]]) -> No
     problems = entity_problems(prepared, entities)
     if problems:
         shown = problems[:MAX_REPORTED_PROBLEMS]
-        message = f"{len(problems)} entities cannot run this blueprint: {shown[0]['message']}"
-        raise ApiError(422, message, details=shown)
+        count = f"{len(problems)} entit{'y' if len(problems) == 1 else 'ies'}"
+        listed = f", the first {len(shown)} listed" if len(shown) < len(problems) else ""
+        first = f"{shown[0]['field']}: {shown[0]['message']}"
+        raise ApiError(422, f"{count} cannot run this blueprint{listed} ({first})", details=shown)
 
 
 def open_submission(

@@ -110,6 +110,14 @@ def submit_file(
         prepared = batch_submit.prepare(
             conn, blueprint_id=fields.blueprint_id, org_id=org_id, company_id=company_id
         )
+    missing = prepared.inputs_no_column_supplies(mapping.fields)
+    if missing:
+        # Every row would lack them: one line says why, rather than one problem per row.
+        raise _refuse(
+            f"no column of the file supplies {', '.join(missing)}, which the blueprint needs in every row "
+            f"(its entity_inputs); add the column, or map one to it (map=COLUMN={missing[0]})",
+            [],
+        )
     report = Report()
     try:
         for read, entities, _, problems in _checked_batches(source, mapping, prepared):

@@ -86,7 +86,7 @@ def test_bad_input_is_a_clear_4xx(api: ApiClient) -> None:
         ({**good, "blueprint_id": str(uuid4())}, 404, "not found"),
         ({**good, "blueprint_id": "nope"}, 422, "blueprint_id"),
         ({**good, "entities": []}, 422, "entities"),
-        ({**good, "entities": [{"input": {"nothing": "usable"}}]}, 422, "entities cannot run"),
+        ({**good, "entities": [{"input": {"nothing": "usable"}}]}, 422, "cannot run this blueprint"),
         ({**good, "company_id": str(uuid4())}, 404, "company"),
         ({**good, "surprise": 1}, 422, "surprise"),
     ]

@@ -343,6 +343,9 @@ def test_unreadable_and_unknown_files_are_a_422(
         ({"map": "Website"}, "map"),
         ({"metadata": "{not json"}, "metadata"),
         ({"metadata": "[1, 2]"}, "metadata"),
+        ({"metadata": '{"n": 123456789012345678901234567890}'}, "metadata.n"),
+        ({"metadata": '{"x": [NaN]}'}, "metadata.x.0"),
+        ({"metadata": '{"x": 1e400}'}, "metadata.x"),
         ({"skip_invalid": "perhaps"}, "skip_invalid"),
         ({"colour": "red"}, "colour"),
         ({"company_id": "not-a-uuid"}, "company_id"),
@@ -379,6 +382,30 @@ def test_missing_file_or_blueprint_is_a_422(local: TestClient, setup: Setup, lau
         headers={**_auth(token), "content-type": "multipart/form-data; boundary=xyz"},
     )
     assert truncated.status_code == 422 and "malformed multipart body" in truncated.json()["error"]
+
+
+def test_a_file_without_a_column_for_a_declared_input_is_refused_in_one_line(
+    local: TestClient, engine: Engine, setup: Setup, launches: Launches
+) -> None:
+    body = {"name": "needs a domain", "entity_inputs": ["company_domain"], "steps": STEPS}
+    token = setup.tenant.tokens["org_admin"]
+    created = local.post("/api/blueprints/create", json=body, headers=_auth(token))
+    setup.blueprint_id = created.json()["data"]["id"]
+    names_only = b"Company Name,Notes\n" + b"".join(b"Acme %d,x\n" % i for i in range(50))
+    response = _submit(local, setup, names_only)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["details"] == [{"field": "file", "message": body["error"]}]
+    assert body["error"].startswith("no column of the file supplies company_domain")
+    # A website column supplies the domain; a row without one is a bad row.
+    response = _submit(local, setup, b"Company Name,Website\nAcme,https://acme.com/x\nGlobex,\n")
+    assert response.status_code == 422, response.text
+    assert [(d["line"], d["message"]) for d in response.json()["details"]] == [
+        (3, "missing company_domain (the blueprint's entity_inputs)")
+    ]
+    response = _submit(local, setup, b"Company Name,Website\nAcme,https://acme.com/x\n")
+    assert response.status_code == 200, response.text
+    assert _runs(engine, response.json()["data"]["submission_id"])[0].context["company_domain"] == "acme.com"
 
 
 def test_tenants_stay_in_their_org_and_company(
