@@ -588,6 +588,8 @@ def run_enrich(
                     f"submission {submission_id} is saved; the local Ray stops with this command, "
                     f"so it pauses here. Resume with: {resume}",
                 )
+            elif cluster is None:  # stopped before Ray was reached: nothing was started
+                _say(console, f"submission {submission_id} is saved; run it with: {resume}")
             else:
                 _say(console, f"submission {submission_id} keeps running; resume with: {resume}")
             raise typer.Exit(INTERRUPTED) from None

@@ -15,3 +15,7 @@ def main() -> None:
         print("interrupted", file=sys.stderr)
         raise SystemExit(INTERRUPTED) from None
     run()
+
+
+if __name__ == "__main__":
+    main()
