@@ -1,11 +1,11 @@
 """`dex demo`: the main job on embedded defaults — the sample companies through the outbound blueprint.
 
 Embedded PostgreSQL, a local Ray with its dashboard, the provider sandbox on loopback, a demo
-tenant, and `dex enrich` of the first 500 of the 2,000 sample companies (`--rows`): profile, the
+tenant, and `dex enrich` of the first 400 of the 2,000 sample companies (`--rows`): profile, the
 people at each (fanned out), their work email, verified where one was found. On two shared cores the
-engine's CPU bounds the batch; 500 companies (about 1,900 runs) fit in a minute. Parallel (research
-tasks, the last resort of the email waterfall) is left without a key, and the providers' plan limits
-are lifted (the sandbox has none).
+engine's CPU bounds the batch; 400 companies (about 1,550 runs) fit in a minute, cluster start
+included. Parallel (research tasks, the last resort of the email waterfall) is left without a key,
+and the providers' plan limits are lifted (the sandbox has none).
 Icypeas takes the emails LeadMagic does not know: 100 open searches at a time, read together once a
 second (its read limit lifted too, so a search the list no longer shows is read on its own at once).
 """
@@ -35,7 +35,7 @@ DEMO_PASSWORD = "demo-password"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = PACKAGE_ROOT / "cli" / "data" / "sample_companies.csv"
 BLUEPRINT = PACKAGE_ROOT / "blueprints" / "examples" / "outbound.yaml"
-DEMO_ROWS = 500
+DEMO_ROWS = 400
 DEMO_PROVIDERS = ("prospeo", "blitzapi", "companyenrich", "leadmagic", "icypeas", "millionverifier", "reoon")
 
 

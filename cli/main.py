@@ -79,20 +79,22 @@ def demo(
         Path | None, typer.Option("--out-dir", help="Where the results go (default DEX_STATE_DIR/demo).")
     ] = None,
     rows: Annotated[
-        int, typer.Option("--rows", min=1, max=2_000, help="How many of the 2,000 sample companies.")
-    ] = 500,
+        int | None,
+        typer.Option(
+            "--rows", min=1, max=2_000, help="How many of the 2,000 sample companies (default 400)."
+        ),
+    ] = None,
 ) -> None:
     """Run the main job on embedded defaults: sample companies through the outbound blueprint."""
     from rich.console import Console
 
-    from cli.demo import run_demo
+    from cli.demo import DEMO_ROWS, run_demo
 
     settings = settings_or_exit()
     if not settings.is_development:
         raise CliError("dex demo creates a known demo login, so it runs only with DEX_ENV=development")
-    run_demo(
-        settings, Console(highlight=False, soft_wrap=True), out_dir or settings.dex_state_dir / "demo", rows
-    )
+    console = Console(highlight=False, soft_wrap=True)
+    run_demo(settings, console, out_dir or settings.dex_state_dir / "demo", rows or DEMO_ROWS)
 
 
 @app.command()
