@@ -1,4 +1,4 @@
-"""`dex enrich`'s input side through --dry-run (no Ray): --encoding, --sheet, bad rows by line and record."""
+"""`dex enrich`'s input side without Ray: --encoding, --sheet, bad rows by line and record, entity_inputs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from api.services import delimited
 from cli import enrich as enrich_cli
 from config import Settings
-from tests.cli.test_enrich import TECHNOGRAPHICS, invoke
+from tests.cli.test_enrich import TECHNOGRAPHICS, invoke, write_csv
 
 pytestmark = pytest.mark.usefixtures("engine")
 
@@ -87,3 +87,48 @@ def test_bad_rows_name_their_line_and_record(settings: Settings, tmp_path: Path,
         "line 5 (record 3), column Website URL: an IP address, not a website: '192.168.0.1'" in result.output
     )
     assert "error: refused: 2 bad rows" in result.output
+
+
+DECLARED = {
+    "name": "cli-declared",
+    "entity_inputs": ["company_domain"],
+    "steps": [{"position": 1, "operation_id": "company.enrich.technographics"}],
+}
+
+
+@pytest.fixture
+def declared_blueprint(tmp_path: Path) -> Path:
+    path = tmp_path / "declared.json"
+    path.write_text(json.dumps(DECLARED))
+    return path
+
+
+def test_a_file_without_a_declared_input_column_is_refused_in_one_line(
+    settings: Settings, tmp_path: Path, declared_blueprint: Path
+) -> None:
+    source = write_csv(tmp_path / "names.csv", ["Company Name", "Notes"], [["Acme", "x"], ["Beta", "y"]])
+    out = tmp_path / "out.csv"
+    for extra in ([], ["--dry-run"]):
+        result = invoke(
+            enrich_cli.app, settings, str(source), "-b", str(declared_blueprint), "-o", str(out), *extra
+        )
+        assert result.exit_code == 1, result.output
+        assert [line for line in result.output.splitlines() if line.startswith("error:")] == [
+            "error: names.csv: no column supplies company_domain, which blueprint 'cli-declared' needs in "
+            "every row (its entity_inputs); add the column, or --map COLUMN=company_domain"
+        ]
+        assert "line 2" not in result.output and not out.exists()
+
+
+def test_a_website_or_mapped_column_supplies_the_domain(
+    settings: Settings, tmp_path: Path, declared_blueprint: Path
+) -> None:
+    websites = write_csv(
+        tmp_path / "sites.csv", ["Company Name", "Website"], [["Acme", "https://acme.com/x"]]
+    )
+    result = invoke(enrich_cli.app, settings, str(websites), "-b", str(declared_blueprint), "--dry-run")
+    assert result.exit_code == 0, result.output
+    hosts = write_csv(tmp_path / "hosts.csv", ["Company Name", "Host"], [["Acme", "acme.com"], ["Beta", ""]])
+    mapped = ["--map", "Host=company_domain", "--dry-run"]
+    result = invoke(enrich_cli.app, settings, str(hosts), "-b", str(declared_blueprint), *mapped)
+    assert result.exit_code == 1 and "line 3: missing company_domain" in result.output, result.output
