@@ -13,6 +13,8 @@ second (its read limit lifted too, so a search the list no longer shows is read 
 from __future__ import annotations
 
 import csv
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -91,10 +93,23 @@ def demo_input(out_dir: Path, rows: int) -> Path:
     return path
 
 
+def _start_local_cluster(settings: Settings) -> None:
+    """Start the persistent local Ray cluster unless Ray is elsewhere (RAY_ADDRESS) or in-process."""
+    from cluster.runtime import ensure_local_cluster
+    from config.settings import RayLocalMode
+
+    if settings.cluster.ray_address is None and settings.cluster.ray_local_mode is RayLocalMode.PERSISTENT:
+        ensure_local_cluster(settings.cluster, settings.dex_state_dir)
+
+
 def run_demo(settings: Settings, console: Console, out_dir: Path, rows: int = DEMO_ROWS) -> Path:
     """Run the demo end to end on the sample's first `rows` companies; return the results file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     source = demo_input(out_dir, rows)
+    # The local Ray cluster starts (10-20 s) while PostgreSQL, the tenant and the sandbox do.
+    pool = ThreadPoolExecutor(1, thread_name_prefix="dex-demo-ray")
+    ray_started = pool.submit(_start_local_cluster, settings)
+    pool.shutdown(wait=False)
     with open_database(settings, migrate=True) as db, db.engine.begin() as conn:
         tenant = ensure_demo_tenant(conn=conn)
     console.print(f"demo tenant: org {tenant['org']['id']}, company {tenant['company']['id']}")
@@ -102,6 +117,8 @@ def run_demo(settings: Settings, console: Console, out_dir: Path, rows: int = DE
     console.print("starting the provider sandbox (every provider's API, offline) …")
     with SandboxServer(companies=20_000) as sandbox:
         console.print(f"  sandbox at {sandbox.url} (stats: {sandbox.url}/_sandbox/stats)")
+        with suppress(Exception):  # a cluster that failed to start here is started, or reported, by enrich
+            ray_started.result()
         out = out_dir / "results.csv"
         request = EnrichRequest(
             out=out,
