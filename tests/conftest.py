@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+
+# Before the project is imported: cheap password hashes (api/auth/passwords.py) for the whole suite.
+os.environ.setdefault("DEX_ENV", "test")
+
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
