@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from api.errors import ApiError
 from api.services import tenancy
@@ -53,7 +53,7 @@ from config import Settings
 from operations.registry import all_operations
 from store.errors import NotFoundError
 from store.repositories import companies, orgs
-from store.tables import submissions
+from store.repositories import submissions as submission_rows
 
 SHOWN_PROBLEMS = 20
 MAX_RELAUNCHES = 3
@@ -419,10 +419,10 @@ def credit_warnings_for(settings: Settings, steps: list[dict[str, Any]]) -> list
 
 def _load_submission(engine: Engine, submission_id: uuid.UUID) -> dict[str, Any]:
     with engine.connect() as conn:
-        row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+        row = submission_rows.find_submission(conn=conn, submission_id=submission_id)
     if row is None:
         raise NotFoundError(f"submission {submission_id} not found")
-    return dict(row._mapping)
+    return row
 
 
 def _describe_providers(settings: Settings) -> str:

@@ -33,9 +33,10 @@ from typing import IO, Any, Literal, TypeAlias
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
 from api.services.ingest import InputFile, RecordBatch, read_records, read_typed
+from store.repositories import results
 
 OutputFormat = Literal["csv", "parquet"]
 PAGE_ROWS = 10_000
@@ -47,61 +48,6 @@ INVALID = "invalid"  # the status of a record refused at submit (--skip-invalid)
 ALWAYS_DROPPED = frozenset({"raw"})
 ROOT_META = ("status", "error", "entity_type", "run_id")
 CHILD_META = ("parent_run_id", "run_id", "depth", "child_index", "status", "error", "entity_type")
-
-_ROOT_KEYS = text(
-    """
-    SELECT DISTINCT jsonb_object_keys(context) FROM pipeline_runs
-    WHERE submission_id = :s AND parent_pipeline_run_id IS NULL
-    """
-)
-_CHILD_KEYS = text(
-    """
-    SELECT DISTINCT jsonb_object_keys(context) FROM pipeline_runs
-    WHERE submission_id = :s AND parent_pipeline_run_id IS NOT NULL
-    """
-)
-_UNKEYED_ROOTS = text(
-    """
-    SELECT EXISTS (
-        SELECT 1 FROM pipeline_runs
-        WHERE submission_id = :s AND parent_pipeline_run_id IS NULL AND input_row IS NULL
-    )
-    """
-)
-# Keyset pages over the partial index ux_pipeline_runs_submission_roots (submission_id, entity_index).
-_ROOT_PAGE = text(
-    """
-    SELECT id, entity_index, input_row, entity_type, status, error_message, context FROM pipeline_runs
-    WHERE submission_id = :s AND parent_pipeline_run_id IS NULL
-      AND entity_index >= :after_index AND (entity_index, id) > (:after_index, :after_id)
-    ORDER BY entity_index, id LIMIT :n
-    """
-)
-# Every descendant of a page of roots, carrying the root's input_row and the path of child indexes.
-# The LATERAL probe (with a LIMIT no parent reaches) keeps the planner on ix_pipeline_runs_parent
-# instead of hashing the whole table at each level.
-_DESCENDANTS = text(
-    """
-    WITH RECURSIVE tree AS (
-        SELECT r.id, r.parent_pipeline_run_id, r.entity_index, r.entity_type, r.depth, r.status,
-               r.error_message, r.context, p.root_row, p.root_index, ARRAY[r.entity_index] AS path
-        FROM unnest(CAST(:ids AS uuid[]), CAST(:rows AS integer[]), CAST(:indexes AS integer[]))
-            AS p(id, root_row, root_index)
-        CROSS JOIN LATERAL (
-            SELECT * FROM pipeline_runs r WHERE r.parent_pipeline_run_id = p.id AND r.submission_id = :s
-            LIMIT 1000000
-        ) r
-        UNION ALL
-        SELECT r.id, r.parent_pipeline_run_id, r.entity_index, r.entity_type, r.depth, r.status,
-               r.error_message, r.context, t.root_row, t.root_index, t.path || r.entity_index
-        FROM tree t CROSS JOIN LATERAL (
-            SELECT * FROM pipeline_runs r WHERE r.parent_pipeline_run_id = t.id AND r.submission_id = :s
-            LIMIT 1000000
-        ) r
-    )
-    SELECT * FROM tree ORDER BY root_index, path
-    """
-)
 
 
 class OutputError(ValueError):
@@ -273,8 +219,7 @@ class Written:
 def _root_pages(conn: Connection, submission_id: uuid.UUID, page_rows: int) -> Iterator[list[Any]]:
     after: tuple[int, uuid.UUID] = (-(2**31), uuid.UUID(int=0))
     while True:
-        params = {"s": submission_id, "after_index": after[0], "after_id": after[1], "n": page_rows}
-        page = list(conn.execute(_ROOT_PAGE, params))
+        page = results.root_page(conn=conn, submission_id=submission_id, after=after, limit=page_rows)
         if not page:
             return
         yield page
@@ -401,21 +346,13 @@ def _write_children(
     input_fields: Sequence[str],
     fan_out_fields: set[str],
 ) -> TableWriter:
-    child_keys = [k for (k,) in conn.execute(_CHILD_KEYS, {"s": submission_id})]
+    child_keys = results.context_keys(conn=conn, submission_id=submission_id, roots=False)
     fields = context_columns(child_keys, input_fields, fan_out_fields)
     columns = [key, *(f"{prefix}{c}" for c in (*CHILD_META, *fields))]
     kids = TableWriter(children_path(out), columns)
     try:
-        # The planner cannot see that the walk is small; compiling it (JIT) would cost more.
-        conn.execute(text("SET LOCAL jit = off"))
         for page in _root_pages(conn, submission_id, CHILD_PAGE_ROOTS):
-            params = {
-                "s": submission_id,
-                "ids": [r.id for r in page],
-                "rows": [r.input_row for r in page],
-                "indexes": [r.entity_index for r in page],
-            }
-            runs = list(conn.execute(_DESCENDANTS, params))
+            runs = results.descendants(conn=conn, submission_id=submission_id, roots=page)
             if not runs:
                 continue
             kids.write(
@@ -451,9 +388,9 @@ def write_outputs(
 ) -> Written:
     """Write the main file (the input enriched when `join` is given) and the children file, if asked."""
     with engine.connect() as conn:
-        keys = [k for (k,) in conn.execute(_ROOT_KEYS, {"s": submission_id})]
+        keys = results.context_keys(conn=conn, submission_id=submission_id, roots=True)
         fields = context_columns(keys, input_fields, fan_out_fields)
-        if join is not None and conn.execute(_UNKEYED_ROOTS, {"s": submission_id}).scalar_one():
+        if join is not None and results.has_unkeyed_roots(conn=conn, submission_id=submission_id):
             join = None  # runs that name no input row cannot be joined to one
         unjoined, invalid = None, 0
         if join is not None:

@@ -19,57 +19,15 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Column, Table
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
+
+from store.repositories import progress
 
 FINAL_STATUSES = ("completed", "failed", "canceled", "budget_exhausted")
 # A poll may take at most this share of the wall time (a 1M-row submission's counts take ~0.2 s).
 POLL_DUTY = 0.1
 RATE_WINDOW_S = 20.0
 MIN_NAME_WIDTH = 12  # a summary table's name column never gets narrower
-
-_SNAPSHOT = text(
-    """
-    SELECT
-        (SELECT status FROM submissions WHERE id = :s) AS status,
-        count(*) FILTER (WHERE parent_pipeline_run_id IS NULL) AS roots,
-        count(*) FILTER (
-            WHERE parent_pipeline_run_id IS NULL
-              AND status IN ('succeeded', 'failed', 'canceled', 'budget_exhausted')
-        ) AS roots_done,
-        count(*) FILTER (WHERE parent_pipeline_run_id IS NOT NULL) AS children,
-        count(*) FILTER (WHERE status IN ('queued', 'running')) AS pending,
-        count(*) FILTER (WHERE status = 'failed') AS failed,
-        count(*) FILTER (WHERE status = 'budget_exhausted') AS budget_exhausted,
-        (SELECT max_cost_usd FROM submissions WHERE id = :s) AS max_cost_usd,
-        (SELECT coalesce(sum(cost_usd), 0) FROM operation_runs WHERE submission_id = :s) AS cost_usd
-    FROM pipeline_runs WHERE submission_id = :s
-    """
-)
-_STEPS = text(
-    """
-    SELECT step_position, status, count(*) AS n, coalesce(sum(cost_usd), 0) AS cost
-    FROM step_results WHERE submission_id = :s GROUP BY step_position, status
-    """
-)
-_NOT_FOUND = text(
-    """
-    SELECT step_position, count(*) FROM operation_runs
-    WHERE submission_id = :s AND status = 'not_found' GROUP BY step_position
-    """
-)
-_PROVIDERS = text(
-    """
-    SELECT a.provider,
-        count(*) FILTER (WHERE a.status <> 'skipped') AS calls,
-        count(*) FILTER (WHERE a.status IN ('found', 'verified')) AS found,
-        count(*) FILTER (WHERE a.status = 'failed') AS errors,
-        count(*) FILTER (WHERE a.error_class = 'rate_limited') AS rate_limited,
-        coalesce(sum(a.cost_usd), 0) AS cost
-    FROM operation_attempts a JOIN operation_runs r ON r.run_id = a.run_id
-    WHERE r.submission_id = :s
-    GROUP BY a.provider ORDER BY a.provider
-    """
-)
 
 
 @dataclass(frozen=True)
@@ -93,7 +51,7 @@ class Snapshot:
 
 def snapshot(conn: Connection, submission_id: uuid.UUID) -> Snapshot:
     """Read the submission's counters in one statement."""
-    row = conn.execute(_SNAPSHOT, {"s": submission_id}).one()
+    row = progress.snapshot_row(conn=conn, submission_id=submission_id)
     return Snapshot(
         status=str(row.status),
         roots=int(row.roots),
@@ -209,12 +167,12 @@ class StepLine:
 def step_summary(conn: Connection, submission_id: uuid.UUID, steps: list[dict[str, Any]]) -> list[StepLine]:
     """Count each step's outcomes over the whole run tree (succeeded excludes not found)."""
     lines = {s["position"]: StepLine(s["position"], s["operation_id"]) for s in steps}
-    for position, status, n, cost in conn.execute(_STEPS, {"s": submission_id}):
+    for position, status, n, cost in progress.step_counts(conn=conn, submission_id=submission_id):
         line = lines.setdefault(position, StepLine(position, "?"))
         if status in ("succeeded", "skipped", "failed"):
             setattr(line, status, getattr(line, status) + int(n))
         line.cost_usd += float(cost)
-    for position, n in conn.execute(_NOT_FOUND, {"s": submission_id}):
+    for position, n in progress.not_found_counts(conn=conn, submission_id=submission_id):
         if position in lines:
             # A not-found operation still ends its step as succeeded: move it to its own column.
             lines[position].not_found += int(n)
@@ -224,7 +182,7 @@ def step_summary(conn: Connection, submission_id: uuid.UUID, steps: list[dict[st
 
 def provider_summary(conn: Connection, submission_id: uuid.UUID) -> list[dict[str, Any]]:
     """Count each provider's calls, 429s (error_class rate_limited) and cost for the submission."""
-    return [dict(r._mapping) for r in conn.execute(_PROVIDERS, {"s": submission_id})]
+    return progress.provider_counts(conn=conn, submission_id=submission_id)
 
 
 def print_summary(

@@ -7,15 +7,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
 
 from api.services.batch_status import derive_submission_status
 from cli.blueprints import parse_id, settings_for
 from cli.context import one_line_errors, open_database
 from cli.progress import print_summary
 from store.errors import NotFoundError
-from store.repositories import batch_status
-from store.tables import submissions
+from store.repositories import batch_status, submissions
 
 app = typer.Typer(help="Show a submission's status.")
 
@@ -36,22 +34,22 @@ def status(
     submission_id = parse_id(submission, "ID")
     console = Console(highlight=False, soft_wrap=True)
     with open_database(settings_for(ctx), migrate=False) as db, db.engine.connect() as conn:
-        row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+        row = submissions.find_submission(conn=conn, submission_id=submission_id)
         if row is None:
             raise NotFoundError(f"submission {submission_id} not found")
         counts, shape = batch_status.tally_runs(conn=conn, submission_id=submission_id)
-        cost = batch_status.cost_so_far(conn=conn, submission_id=submission_id, org_id=row.org_id)
-        end = row.finished_at or datetime.now(UTC)
-        snapshot = row.blueprint_snapshot or {}
+        cost = batch_status.cost_so_far(conn=conn, submission_id=submission_id, org_id=row["org_id"])
+        end = row["finished_at"] or datetime.now(UTC)
+        snapshot = row["blueprint_snapshot"] or {}
         blueprint = snapshot.get("blueprint", {})
-        metadata = row.metadata or {}
+        metadata = row["metadata"] or {}
         total = sum(counts.values())
-        console.print(f"submission {row.id}  {derive_submission_status(counts)}", markup=False)
+        console.print(f"submission {row['id']}  {derive_submission_status(counts)}", markup=False)
         console.print(
-            f"blueprint   {blueprint.get('name', row.blueprint_id)} (version {row.blueprint_version})",
+            f"blueprint   {blueprint.get('name', row['blueprint_id'])} (version {row['blueprint_version']})",
             markup=False,
         )
-        console.print(f"tenant      org {row.org_id}, company {row.company_id}", markup=False)
+        console.print(f"tenant      org {row['org_id']}, company {row['company_id']}", markup=False)
         if metadata.get("input"):
             console.print(
                 f"input       {metadata['input']} ({metadata.get('rows', '?'):,} rows)", markup=False
@@ -64,8 +62,8 @@ def status(
         )
         console.print(f"cost        ${cost:,.4f}", markup=False)
         console.print(
-            f"elapsed     {_elapsed((end - row.created_at).total_seconds())}"
-            f"{'' if row.finished_at else ' (still going)'}",
+            f"elapsed     {_elapsed((end - row['created_at']).total_seconds())}"
+            f"{'' if row['finished_at'] else ' (still going)'}",
             markup=False,
         )
         print_summary(console, conn, submission_id, snapshot.get("steps", []))

@@ -33,7 +33,6 @@ from cluster.runtime import NAMESPACE
 from cluster.sink import Scope
 from config import Settings
 from store.repositories import engine_runs
-from store.tables import submissions
 
 log = logging.getLogger(__name__)
 
@@ -84,24 +83,23 @@ class BatchCoordinator:
         settings = self.settings
         engine = engine_for(settings)
         with engine.begin() as conn:
-            row = conn.execute(submissions.select().where(submissions.c.id == self.submission_id)).one()
-            conn.execute(
-                submissions.update().where(submissions.c.id == self.submission_id).values(status="running")
-            )
+            row = engine_runs.start_submission(conn=conn, submission_id=self.submission_id)
             max_cost, monthly = engine_runs.spending_caps(conn=conn, submission_id=self.submission_id)
         caps = Caps.of(
             submission_id=self.submission_id,
-            org_id=row.org_id,
+            org_id=row["org_id"],
             max_cost_usd=max_cost,
             monthly_budget_usd=monthly,
         )
-        snapshot = row.blueprint_snapshot or {}
+        snapshot = row["blueprint_snapshot"] or {}
         steps = tuple(snapshot.get("steps", []))
         plan = build_plan(steps, settings.providers.operation_provider_order)
         handles = gateway_handles(plan.providers, settings.providers)
-        scope = Scope(row.org_id, row.company_id, row.id, row.blueprint_id, row.blueprint_version)
+        scope = Scope(
+            row["org_id"], row["company_id"], row["id"], row["blueprint_id"], row["blueprint_version"]
+        )
         # A small submission is somebody waiting: its calls go ahead of big batches' in the gateways.
-        entity_count = (row.input_payload or {}).get("entity_count")
+        entity_count = (row["input_payload"] or {}).get("entity_count")
         small = isinstance(entity_count, int) and entity_count <= settings.cluster.interactive_batch_max
         priority = INTERACTIVE if small else BATCH
         settings_ref = ray.put(settings)

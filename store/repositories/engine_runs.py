@@ -328,6 +328,17 @@ DERIVED_STATUS_SQL = text(
 )
 
 
+def start_submission(*, conn: Connection, submission_id: UUID) -> dict[str, Any]:
+    """Mark the submission running (its coordinator starts) and return its row."""
+    row = conn.execute(
+        update(submissions)
+        .where(submissions.c.id == submission_id)
+        .values(status="running")
+        .returning(*submissions.c)
+    ).one()
+    return dict(row._mapping)
+
+
 def sync_submission_status(*, conn: Connection, submission_id: UUID) -> str:
     """Derive the submission's status from its whole run tree and store it.
 

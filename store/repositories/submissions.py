@@ -39,6 +39,12 @@ def list_submissions(
     return as_dicts(conn.execute(query))
 
 
+def find_submission(*, conn: Connection, submission_id: UUID) -> dict[str, Any] | None:
+    """Return a submission of any org (the operator's command line), or None."""
+    row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+    return None if row is None else dict(row._mapping)
+
+
 def get_submission(*, conn: Connection, submission_id: UUID, org_id: UUID) -> dict[str, Any]:
     """Return the submission with its run counts by status, or raise NotFoundError."""
     row = as_dict(
