@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import BodySizeLimit, install_error_handlers
+from api.openapi import document_errors
 from api.routers import (
     auth,
     batch,
@@ -36,6 +38,17 @@ from config import Settings
 from store.engine import build_engine, resolve_database_url
 
 log = logging.getLogger(__name__)
+
+_HEALTH_BODY = {
+    "application/json": {
+        "schema": {"type": "object", "properties": {"status": {"enum": ["healthy", "unhealthy"]}}}
+    }
+}
+# A probe's answer, not an API error: the 503 is {"status": "unhealthy"}, not the error envelope.
+_HEALTH: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The database answers.", "content": _HEALTH_BODY},
+    503: {"description": "The database does not answer.", "content": _HEALTH_BODY},
+}
 
 
 def _stop_batches(settings: Settings) -> None:
@@ -103,7 +116,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         max_upload_bytes=settings.api.max_upload_bytes,
     )
 
-    @app.get("/health", tags=["health"])
+    @app.get("/health", tags=["health"], responses=_HEALTH)
     def health() -> JSONResponse:
         """Answer healthy when the database answers."""
         try:
@@ -131,4 +144,5 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(super_admin_router)
+    document_errors(app)
     return app

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, SettingsDep, Tenant
+from api.openapi import errors
 from api.schemas.auth import LoginRequest, MeRead, TokenRead
 from api.schemas.common import Envelope, envelope
 from api.services import auth as auth_service
@@ -14,7 +15,7 @@ from api.services import auth as auth_service
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=Envelope[TokenRead])
+@router.post("/login", responses=errors(401), response_model=Envelope[TokenRead])
 def login(body: LoginRequest, engine: DbEngine, settings: SettingsDep) -> dict[str, Any]:
     """Exchange email and password for a session JWT."""
     with engine.begin() as conn:

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from api.auth.flexible import TenantOrSuperAdmin
 from api.deps import DbEngine
+from api.openapi import errors
 from api.schemas.batch import BatchStatus, BatchStatusRequest
 from api.schemas.common import Envelope, envelope
 from api.services import batch_status
@@ -15,7 +16,7 @@ from api.services import batch_status
 router = APIRouter(prefix="/api/v1/batch", tags=["batch"])
 
 
-@router.post("/status", response_model=Envelope[BatchStatus])
+@router.post("/status", responses=errors(403, 404), response_model=Envelope[BatchStatus])
 def status(body: BatchStatusRequest, caller: TenantOrSuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Read a submission as it stands now; the runs page through its roots, each with its whole tree."""
     org_id = caller.org_id(body.org_id)

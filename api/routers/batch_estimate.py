@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.flexible import TenantOrSuperAdmin
 from api.deps import DbEngine, SettingsDep
+from api.openapi import errors
 from api.schemas.batch_estimate import BatchEstimate
 from api.schemas.batch_submit import BatchSubmit
 from api.schemas.common import Envelope, envelope
@@ -17,7 +18,7 @@ from api.services import batch_estimate, batch_submit
 router = APIRouter(tags=["batch"])
 
 
-@router.post("/api/v1/batch/estimate", response_model=Envelope[BatchEstimate])
+@router.post("/api/v1/batch/estimate", responses=errors(403, 404), response_model=Envelope[BatchEstimate])
 async def estimate(
     body: BatchSubmit, caller: TenantOrSuperAdmin, engine: DbEngine, settings: SettingsDep
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.flexible import TenantOrSuperAdmin
 from api.deps import DbEngine, Launcher
+from api.openapi import errors
 from api.schemas.common import Envelope, Id, RequestModel, envelope
 from api.services import batch_budget
 
@@ -31,7 +32,7 @@ class BatchResumed(BaseModel):
     max_cost_usd: float | None
 
 
-@router.post("/api/v1/batch/resume", response_model=Envelope[BatchResumed])
+@router.post("/api/v1/batch/resume", responses=errors(403, 404, 409), response_model=Envelope[BatchResumed])
 async def resume(
     body: BatchResume, caller: TenantOrSuperAdmin, engine: DbEngine, launcher: Launcher
 ) -> dict[str, Any]:

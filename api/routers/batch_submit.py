@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.flexible import TenantOrSuperAdmin
 from api.deps import Balances, DbEngine, Launcher
+from api.openapi import errors
 from api.routers.batch_upload import UPLOAD_OPENAPI
 from api.schemas.batch_submit import BatchSubmit, BatchSubmitted
 from api.schemas.common import Envelope, envelope
@@ -18,7 +19,12 @@ from api.services.provider_credits import submit_warnings
 router = APIRouter(tags=["batch"])
 
 
-@router.post("/api/v1/batch/submit", response_model=Envelope[BatchSubmitted], openapi_extra=UPLOAD_OPENAPI)
+@router.post(
+    "/api/v1/batch/submit",
+    responses=errors(403, 404, 409),
+    response_model=Envelope[BatchSubmitted],
+    openapi_extra=UPLOAD_OPENAPI,
+)
 async def submit(
     body: BatchSubmit, caller: TenantOrSuperAdmin, engine: DbEngine, launcher: Launcher, balances: Balances
 ) -> dict[str, Any]:

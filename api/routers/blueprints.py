@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, Tenant
+from api.openapi import errors
 from api.schemas.blueprints import (
     BlueprintCreate,
     BlueprintList,
@@ -21,7 +22,7 @@ from store.repositories import blueprints
 router = APIRouter(prefix="/api/blueprints", tags=["blueprints"])
 
 
-@router.post("/create", response_model=Envelope[BlueprintRead])
+@router.post("/create", responses=errors(403, 409), response_model=Envelope[BlueprintRead])
 def create(body: BlueprintCreate, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """Create a blueprint with its ordered steps."""
     ctx.require_writer()
@@ -42,14 +43,14 @@ def list_(body: BlueprintList, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     return envelope(page_of(rows, body))
 
 
-@router.post("/get", response_model=Envelope[BlueprintRead])
+@router.post("/get", responses=errors(404), response_model=Envelope[BlueprintRead])
 def get(body: IdRequest, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """Read one blueprint with its steps."""
     with engine.connect() as conn:
         return envelope(blueprints.get_blueprint(conn=conn, blueprint_id=body.id, org_id=ctx.org_id))
 
 
-@router.post("/update", response_model=Envelope[BlueprintRead])
+@router.post("/update", responses=errors(403, 404, 409), response_model=Envelope[BlueprintRead])
 def update(body: BlueprintUpdate, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """Change a blueprint; `steps`, when given, replaces all steps atomically."""
     ctx.require_writer()

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, Tenant
+from api.openapi import errors
 from api.schemas.common import Envelope, IdRequest, Page, PageRequest, envelope, page_of
 from api.schemas.tenancy import CompanyRead
 from store.repositories import companies
@@ -14,7 +15,7 @@ from store.repositories import companies
 router = APIRouter(prefix="/api/companies", tags=["companies"])
 
 
-@router.post("/list", response_model=Envelope[Page[CompanyRead]])
+@router.post("/list", responses=errors(403), response_model=Envelope[Page[CompanyRead]])
 def list_(body: PageRequest, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """List the companies the caller may see."""
     with engine.connect() as conn:
@@ -28,7 +29,7 @@ def list_(body: PageRequest, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     return envelope(page_of(rows, body))
 
 
-@router.post("/get", response_model=Envelope[CompanyRead])
+@router.post("/get", responses=errors(403, 404), response_model=Envelope[CompanyRead])
 def get(body: IdRequest, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """Read one company of the org."""
     with engine.connect() as conn:

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 
 from api.auth.flexible import TenantOrSuperAdmin
 from api.deps import DbEngine
+from api.openapi import errors
 from api.schemas.common import Envelope, Page, envelope, page_of
 from api.schemas.entities import (
     CompanyEntityQuery,
@@ -26,7 +27,7 @@ from store.repositories import entity_queries
 router = APIRouter(prefix="/api/v1/entities", tags=["entities"])
 
 
-@router.post("/companies", response_model=Envelope[Page[CompanyEntityRead]])
+@router.post("/companies", responses=errors(403), response_model=Envelope[Page[CompanyEntityRead]])
 def companies(body: CompanyEntityQuery, caller: TenantOrSuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """List company entities, most recently updated first."""
     org_id = caller.org_id(body.org_id)
@@ -43,7 +44,7 @@ def companies(body: CompanyEntityQuery, caller: TenantOrSuperAdmin, engine: DbEn
     return envelope(page_of(rows, body))
 
 
-@router.post("/persons", response_model=Envelope[Page[PersonEntityRead]])
+@router.post("/persons", responses=errors(403), response_model=Envelope[Page[PersonEntityRead]])
 def persons(body: PersonEntityQuery, caller: TenantOrSuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """List person entities, most recently updated first."""
     org_id = caller.org_id(body.org_id)
@@ -64,7 +65,7 @@ def persons(body: PersonEntityQuery, caller: TenantOrSuperAdmin, engine: DbEngin
     return envelope(page_of(rows, body))
 
 
-@router.post("/timeline", response_model=Envelope[TimelinePage])
+@router.post("/timeline", responses=errors(403), response_model=Envelope[TimelinePage])
 def timeline(body: TimelineQuery, caller: TenantOrSuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """List an entity's timeline events, newest first."""
     org_id = caller.org_id(body.org_id)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import DbEngine, GatewayCaller, SettingsDep, Tenant
 from api.errors import ApiError
+from api.openapi import errors
 from api.schemas.common import Envelope, envelope
 from api.schemas.execute import ExecuteRequest, OperationList, OpResultRead
 from api.services import execution
@@ -27,7 +28,7 @@ def local_budget_book(request: Request, engine: Engine) -> BudgetBook:
     return book
 
 
-@router.post("/api/v1/execute", response_model=Envelope[OpResultRead])
+@router.post("/api/v1/execute", responses=errors(402, 403, 404), response_model=Envelope[OpResultRead])
 async def execute(
     request: Request,
     body: ExecuteRequest,
@@ -57,7 +58,7 @@ async def execute(
     return envelope(result.to_api())
 
 
-@router.post("/api/operations/list", response_model=Envelope[list[dict[str, Any]]])
+@router.post("/api/operations/list", responses=errors(404), response_model=Envelope[list[dict[str, Any]]])
 def list_operations(body: OperationList, _: Tenant) -> dict[str, Any]:
     """List every operation with its inputs, outputs, providers and policy."""
     specs = execution.catalogue(body.entity_type)

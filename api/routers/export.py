@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from api.auth.flexible import TenantOrSuperAdmin
 from api.deps import DbEngine
+from api.openapi import errors
 from api.schemas.export import ExportRequest
 from api.services import export
 from store.errors import NotFoundError
@@ -25,7 +26,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The entities, one row each, with the §11 v1 fields (an attachment).",
         "content": {"text/csv": _FILE, export.PARQUET_MEDIA_TYPE: _FILE},
-    }
+    },
+    **errors(403, 404),
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, Tenant
+from api.openapi import errors
 from api.schemas.common import Envelope, IdRequest, Page, envelope, page_of
 from api.schemas.steps import StepList, StepRead
 from store.repositories import steps
@@ -24,7 +25,7 @@ def list_(body: StepList, _: Tenant, engine: DbEngine) -> dict[str, Any]:
     return envelope(page_of(rows, body))
 
 
-@router.post("/get", response_model=Envelope[StepRead])
+@router.post("/get", responses=errors(404), response_model=Envelope[StepRead])
 def get(body: IdRequest, _: Tenant, engine: DbEngine) -> dict[str, Any]:
     """Read one active step."""
     with engine.connect() as conn:

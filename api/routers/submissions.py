@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, Tenant
+from api.openapi import errors
 from api.schemas.common import Envelope, IdRequest, Page, envelope, page_of
 from api.schemas.submissions import SubmissionDetail, SubmissionList, SubmissionRead
 from store.repositories import submissions
@@ -14,7 +15,7 @@ from store.repositories import submissions
 router = APIRouter(prefix="/api/submissions", tags=["submissions"])
 
 
-@router.post("/list", response_model=Envelope[Page[SubmissionRead]])
+@router.post("/list", responses=errors(403), response_model=Envelope[Page[SubmissionRead]])
 def list_(body: SubmissionList, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """List submissions, newest first."""
     with engine.connect() as conn:
@@ -30,7 +31,7 @@ def list_(body: SubmissionList, ctx: Tenant, engine: DbEngine) -> dict[str, Any]
     return envelope(page_of(rows, body))
 
 
-@router.post("/get", response_model=Envelope[SubmissionDetail])
+@router.post("/get", responses=errors(403, 404), response_model=Envelope[SubmissionDetail])
 def get(body: IdRequest, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """Read one submission with its run counts."""
     with engine.connect() as conn:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, Tenant
+from api.openapi import errors
 from api.schemas.common import Envelope, IdRequest, Page, envelope, page_of
 from api.schemas.tenancy import UserList, UserRead
 from store.repositories import users
@@ -14,7 +15,7 @@ from store.repositories import users
 router = APIRouter(prefix="/api/users", tags=["users"])
 
 
-@router.post("/list", response_model=Envelope[Page[UserRead]])
+@router.post("/list", responses=errors(403), response_model=Envelope[Page[UserRead]])
 def list_(body: UserList, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """List the org's users."""
     ctx.require_org_admin()
@@ -29,7 +30,7 @@ def list_(body: UserList, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     return envelope(page_of(rows, body))
 
 
-@router.post("/get", response_model=Envelope[UserRead])
+@router.post("/get", responses=errors(403, 404), response_model=Envelope[UserRead])
 def get(body: IdRequest, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """Read one user of the org."""
     ctx.require_org_admin()

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, SettingsDep, Tenant
+from api.openapi import errors
 from api.schemas.common import Envelope, IdRequest, Page, envelope, page_of
 from api.schemas.webhooks import (
     DeliveryList,
@@ -23,7 +24,7 @@ from store.repositories import webhooks
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 
 
-@router.post("/create", response_model=Envelope[WebhookCreated])
+@router.post("/create", responses=errors(403), response_model=Envelope[WebhookCreated])
 def create(body: WebhookCreate, ctx: Tenant, engine: DbEngine, settings: SettingsDep) -> dict[str, Any]:
     """Register a webhook; the answer carries its signing secret, shown this once."""
     ctx.require_writer()
@@ -41,7 +42,7 @@ def create(body: WebhookCreate, ctx: Tenant, engine: DbEngine, settings: Setting
     return envelope(row)
 
 
-@router.post("/list", response_model=Envelope[Page[WebhookRead]])
+@router.post("/list", responses=errors(403), response_model=Envelope[Page[WebhookRead]])
 def list_(body: WebhookList, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """List the webhooks in scope, oldest first (never their secrets)."""
     with engine.connect() as conn:
@@ -55,7 +56,7 @@ def list_(body: WebhookList, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     return envelope(page_of(rows, body))
 
 
-@router.post("/delete", response_model=Envelope[WebhookDeleted])
+@router.post("/delete", responses=errors(403, 404), response_model=Envelope[WebhookDeleted])
 def delete(body: IdRequest, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """Delete a webhook with its delivery log; what it had pending is not sent."""
     ctx.require_writer()
@@ -66,7 +67,7 @@ def delete(body: IdRequest, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     return envelope(row)
 
 
-@router.post("/deliveries", response_model=Envelope[DeliveryPage])
+@router.post("/deliveries", responses=errors(403), response_model=Envelope[DeliveryPage])
 def deliveries(body: DeliveryList, ctx: Tenant, engine: DbEngine) -> dict[str, Any]:
     """List deliveries, newest first, each with every attempt made."""
     with engine.connect() as conn:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, SuperAdmin
+from api.openapi import errors
 from api.schemas.common import Envelope, IdRequest, Page, envelope, page_of
 from api.schemas.tenancy import ApiTokenCreate, ApiTokenIssued, ApiTokenList, ApiTokenRead
 from api.services import auth as auth_service
@@ -15,7 +16,7 @@ from store.repositories import api_tokens
 router = APIRouter(prefix="/api-tokens", tags=["super-admin"])
 
 
-@router.post("/create", response_model=Envelope[ApiTokenIssued])
+@router.post("/create", responses=errors(404), response_model=Envelope[ApiTokenIssued])
 def create(body: ApiTokenCreate, admin: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Issue a token for a user; `token` is shown in this answer only."""
     issued_by = None if admin.auth_method == "api_key" else admin.super_admin_id
@@ -36,7 +37,7 @@ def list_(body: ApiTokenList, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]
     return envelope(page_of(rows, body))
 
 
-@router.post("/revoke", response_model=Envelope[ApiTokenRead])
+@router.post("/revoke", responses=errors(404), response_model=Envelope[ApiTokenRead])
 def revoke(body: IdRequest, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Revoke a token at once."""
     with engine.begin() as conn:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, SuperAdmin
+from api.openapi import errors
 from api.schemas.blueprints import (
     BlueprintCreateForOrg,
     BlueprintListAll,
@@ -21,7 +22,7 @@ from store.repositories import blueprints, orgs
 router = APIRouter(prefix="/blueprints", tags=["super-admin"])
 
 
-@router.post("/create", response_model=Envelope[BlueprintRead])
+@router.post("/create", responses=errors(404, 409), response_model=Envelope[BlueprintRead])
 def create(body: BlueprintCreateForOrg, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Create a blueprint in an org."""
     with engine.begin() as conn:
@@ -46,14 +47,14 @@ def list_(body: BlueprintListAll, _: SuperAdmin, engine: DbEngine) -> dict[str, 
     return envelope(page_of(rows, body))
 
 
-@router.post("/get", response_model=Envelope[BlueprintRead])
+@router.post("/get", responses=errors(404), response_model=Envelope[BlueprintRead])
 def get(body: IdRequest, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Read one blueprint."""
     with engine.connect() as conn:
         return envelope(blueprints.get_blueprint(conn=conn, blueprint_id=body.id, org_id=None))
 
 
-@router.post("/update", response_model=Envelope[BlueprintRead])
+@router.post("/update", responses=errors(404, 409), response_model=Envelope[BlueprintRead])
 def update(body: BlueprintUpdate, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Change a blueprint; `steps` replaces all steps atomically."""
     changes = body.model_dump(exclude_unset=True, exclude={"id", "steps"})

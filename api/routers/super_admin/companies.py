@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, SuperAdmin
+from api.openapi import errors
 from api.schemas.common import Envelope, IdRequest, Page, envelope, page_of
 from api.schemas.tenancy import CompanyCreate, CompanyListAll, CompanyRead
 from api.services import tenancy
@@ -15,7 +16,7 @@ from store.repositories import companies
 router = APIRouter(prefix="/companies", tags=["super-admin"])
 
 
-@router.post("/create", response_model=Envelope[CompanyRead])
+@router.post("/create", responses=errors(409), response_model=Envelope[CompanyRead])
 def create(body: CompanyCreate, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Create a company in an org."""
     with engine.begin() as conn:
@@ -35,7 +36,7 @@ def list_(body: CompanyListAll, _: SuperAdmin, engine: DbEngine) -> dict[str, An
     return envelope(page_of(rows, body))
 
 
-@router.post("/get", response_model=Envelope[CompanyRead])
+@router.post("/get", responses=errors(404), response_model=Envelope[CompanyRead])
 def get(body: IdRequest, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Read one company."""
     with engine.connect() as conn:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, SuperAdmin
+from api.openapi import errors
 from api.schemas.common import Envelope, IdRequest, Page, PageRequest, envelope, page_of
 from api.schemas.tenancy import OrgCreate, OrgRead, OrgUpdate
 from store.repositories import orgs
@@ -14,7 +15,7 @@ from store.repositories import orgs
 router = APIRouter(prefix="/orgs", tags=["super-admin"])
 
 
-@router.post("/create", response_model=Envelope[OrgRead])
+@router.post("/create", responses=errors(409), response_model=Envelope[OrgRead])
 def create(body: OrgCreate, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Create an org."""
     with engine.begin() as conn:
@@ -29,14 +30,14 @@ def list_(body: PageRequest, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     return envelope(page_of(rows, body))
 
 
-@router.post("/get", response_model=Envelope[OrgRead])
+@router.post("/get", responses=errors(404), response_model=Envelope[OrgRead])
 def get(body: IdRequest, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Read one org."""
     with engine.connect() as conn:
         return envelope(orgs.get_org(conn=conn, org_id=body.id))
 
 
-@router.post("/update", response_model=Envelope[OrgRead])
+@router.post("/update", responses=errors(404, 409), response_model=Envelope[OrgRead])
 def update(body: OrgUpdate, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Rename, re-slug, (de)activate an org (inactive: its credentials stop working), or set its budget.
 

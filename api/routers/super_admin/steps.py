@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, SuperAdmin
+from api.openapi import errors
 from api.schemas.common import Envelope, IdRequest, Page, envelope, page_of
 from api.schemas.steps import StepListAll, StepRead, StepRegister, StepUpdate
 from store.repositories import steps
@@ -14,7 +15,7 @@ from store.repositories import steps
 router = APIRouter(prefix="/steps", tags=["super-admin"])
 
 
-@router.post("/register", response_model=Envelope[StepRead])
+@router.post("/register", responses=errors(409), response_model=Envelope[StepRead])
 def register(body: StepRegister, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Register a step."""
     with engine.begin() as conn:
@@ -35,14 +36,14 @@ def list_(body: StepListAll, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     return envelope(page_of(rows, body))
 
 
-@router.post("/get", response_model=Envelope[StepRead])
+@router.post("/get", responses=errors(404), response_model=Envelope[StepRead])
 def get(body: IdRequest, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Read one step, active or not."""
     with engine.connect() as conn:
         return envelope(steps.get_step(conn=conn, step_id=body.id, active_only=False))
 
 
-@router.post("/update", response_model=Envelope[StepRead])
+@router.post("/update", responses=errors(404, 409), response_model=Envelope[StepRead])
 def update(body: StepUpdate, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Change a step."""
     changes = body.model_dump(exclude_unset=True, exclude={"id"})
@@ -50,7 +51,7 @@ def update(body: StepUpdate, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
         return envelope(steps.update_step(conn=conn, step_id=body.id, changes=changes))
 
 
-@router.post("/deactivate", response_model=Envelope[StepRead])
+@router.post("/deactivate", responses=errors(404), response_model=Envelope[StepRead])
 def deactivate(body: IdRequest, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Hide a step from tenants."""
     with engine.begin() as conn:

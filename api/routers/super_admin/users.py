@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import DbEngine, SuperAdmin
+from api.openapi import errors
 from api.schemas.common import Envelope, IdRequest, Page, envelope, page_of
 from api.schemas.tenancy import UserCreate, UserListAll, UserRead
 from api.services import tenancy
@@ -15,7 +16,7 @@ from store.repositories import users
 router = APIRouter(prefix="/users", tags=["super-admin"])
 
 
-@router.post("/create", response_model=Envelope[UserRead])
+@router.post("/create", responses=errors(409), response_model=Envelope[UserRead])
 def create(body: UserCreate, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Create a tenant user with a password."""
     with engine.begin() as conn:
@@ -45,14 +46,14 @@ def list_(body: UserListAll, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     return envelope(page_of(rows, body))
 
 
-@router.post("/get", response_model=Envelope[UserRead])
+@router.post("/get", responses=errors(404), response_model=Envelope[UserRead])
 def get(body: IdRequest, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Read one user."""
     with engine.connect() as conn:
         return envelope(users.get_user(conn=conn, user_id=body.id, org_id=None))
 
 
-@router.post("/deactivate", response_model=Envelope[UserRead])
+@router.post("/deactivate", responses=errors(404), response_model=Envelope[UserRead])
 def deactivate(body: IdRequest, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Deactivate a user: their JWTs and API tokens stop working on the next request."""
     with engine.begin() as conn:
