@@ -237,7 +237,7 @@ class BatchCoordinator:
             return engine_runs.pending_runs(
                 conn=conn,
                 submission_id=self.submission_id,
-                after=None if cursor == (-1, "") else cursor,
+                after=cursor,
                 limit=limit,
             )
 

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from cluster import entities
 from cluster.execution import RunState, StepOutcome
+from cluster.metrics import engine_metrics
 from cluster.plan import PlannedStep
 from cluster.timeline import discovery_events, step_event
 from operations.history import attempt_row, history_rows
@@ -60,7 +61,6 @@ class ResultSink:
     def __init__(self, engine: Engine, scope: Scope) -> None:
         self.engine = engine
         self.scope = scope
-        self.rows_written = 0
 
     def write(
         self,
@@ -94,7 +94,7 @@ class ResultSink:
             if not attempt.stored
         ]
         insert_operation_history(conn=conn, runs=[], attempts=rows)
-        self.rows_written += len(rows)
+        engine_metrics().rows_written("operation_attempts", len(rows))
 
     def _write_outcomes(
         self,
@@ -148,7 +148,14 @@ class ResultSink:
         insert_operation_history(conn=conn, runs=run_rows, attempts=attempt_rows)
         engine_runs.insert_children(conn=conn, rows=child_rows)
         engine_runs.upsert_step_results(conn=conn, rows=step_rows)
-        self.rows_written += len(step_rows) + len(run_rows) + len(attempt_rows) + len(child_rows)
+        metrics = engine_metrics()
+        for table, rows in (
+            ("step_results", step_rows),
+            ("operation_runs", run_rows),
+            ("operation_attempts", attempt_rows),
+            ("pipeline_runs", child_rows),
+        ):
+            metrics.rows_written(table, len(rows))
 
     def _step_row(self, outcome: StepOutcome) -> dict[str, Any]:
         scope = self.scope
