@@ -51,7 +51,7 @@ def test_three_steps_with_a_fan_out_over_200_entities(api: ApiClient, engine: En
         {"position": 3, "operation_id": "company.research.check_vc_funding"},
     ]
     submission_id = submit(api, tenant, steps, [{"input": {"company_domain": d}} for d in domains])
-    assert wait_for(engine, submission_id) in ("completed", "failed")
+    assert wait_for(engine, submission_id) == "completed"
     with engine.connect() as conn:
         runs = conn.execute(select(pipeline_runs).where(pipeline_runs.c.submission_id == submission_id)).all()
         steps_done = conn.execute(
@@ -71,7 +71,7 @@ def test_three_steps_with_a_fan_out_over_200_entities(api: ApiClient, engine: En
         ).scalar_one()
     roots = [r for r in runs if r.parent_pipeline_run_id is None]
     children = [r for r in runs if r.parent_pipeline_run_id is not None]
-    assert len(roots) == 200 and all(r.status in ("succeeded", "failed") for r in runs)
+    assert len(roots) == 200 and all(r.status == "succeeded" for r in runs)
     assert children and all(
         c.entity_type == "company" and c.depth == 1 and c.start_position == 3 for c in children
     )
@@ -191,7 +191,7 @@ def test_two_level_nested_fan_out_builds_the_right_tree(api: ApiClient, engine: 
     ]
     roots = _known(world, "revenueinfra", 6, offset=31)
     submission_id = submit(api, tenant, steps, [{"input": {"company_domain": d}} for d in roots])
-    assert wait_for(engine, submission_id) in ("completed", "failed")
+    assert wait_for(engine, submission_id) == "completed"
     runs = _tree(engine, submission_id)
     by_parent: dict[Any, list[Any]] = {}
     for run in runs:
