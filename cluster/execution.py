@@ -19,6 +19,7 @@ from typing import Any
 from blueprints.context import merge_context
 from cluster.fanout import Child, children
 from cluster.plan import Plan, PlannedStep
+from operations.history import strip_raw
 from operations.runtime import AttemptJournal, OpResult, ProviderCaller, run_operation
 from operations.spec import OperationStatus
 
@@ -199,9 +200,11 @@ async def execute_step(
         return outcome
     if result.status is OperationStatus.SKIPPED:
         outcome.status, outcome.skip_reason = "skipped", "no_provider_available"
-    state.context = merge_context(state.context, result.output)
+    # Raw provider bodies stay with their attempts: neither the context nor the children repeat them.
+    output = strip_raw(result.output)
+    state.context = merge_context(state.context, output)
     if step.fan_out and step.spec.fan_out is not None:
-        items = (result.output or {}).get(step.spec.fan_out.field) or []
+        items = (output or {}).get(step.spec.fan_out.field) or []
         made, duplicates = children(
             state.run_id, state.entity_type, state.context, step.position, step.spec.fan_out, items
         )

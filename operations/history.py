@@ -12,6 +12,21 @@ from uuid import UUID
 
 from operations.runtime import Attempt, OpResult, bounded_json
 
+RAW_KEYS = frozenset({"raw", "raw_response"})
+
+
+def strip_raw(value: Any) -> Any:
+    """Return an operation's output without the providers' raw bodies (`raw`, `raw_response`), at any depth.
+
+    Those bodies are stored once, with the attempt that received them (operation_attempts); an
+    output stored again (a run's context, its children, the operation's history row) goes without.
+    """
+    if isinstance(value, dict):
+        return {k: strip_raw(v) for k, v in value.items() if k not in RAW_KEYS}
+    if isinstance(value, list):
+        return [strip_raw(v) for v in value]
+    return value
+
 
 def history_rows(
     result: OpResult,
@@ -43,7 +58,7 @@ def history_rows(
         "status": str(result.status),
         "missing_inputs": result.missing_inputs,
         "input_payload": bounded_json(input_payload),
-        "output_payload": result.output,
+        "output_payload": strip_raw(result.output),
         "error": result.error,
         "provider_order_used": result.provider_order_used,
         "submission_id": submission_id,

@@ -10,7 +10,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from providers.sandbox.world import World
-from store.tables import company_entities, entity_timeline, pipeline_runs, step_results, submissions
+from store.tables import (
+    company_entities,
+    entity_timeline,
+    operation_attempts,
+    operation_runs,
+    pipeline_runs,
+    step_results,
+    submissions,
+)
 from tests.factories import ApiClient, TenantWorld, make_tenant
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
@@ -78,6 +86,53 @@ def test_three_steps_with_a_fan_out_over_200_entities(api: ApiClient, engine: En
     assert all(r.status != "queued" and r.status != "running" for r in runs)
     print({(p, s): n for p, s, n in steps_done}, "entities", entity_count, "events", events)
     assert entity_count >= len(roots) and events > 0
+
+
+def test_raw_bodies_are_stored_once_with_their_attempts(api: ApiClient, engine: Engine, world: World) -> None:
+    tenant = make_tenant(api)
+    domains = world.sample_domains(4, seed_offset=27)
+    search = {
+        "position": 1,
+        "operation_id": "person.search",
+        "fan_out": True,
+        "step_config": {"max_results": 2},
+    }
+    # The operation's answer carries each person's raw record (the contract of /execute) ...
+    answer = api.ok(
+        "/api/v1/execute",
+        {"operation_id": "person.search", "input": {"company_domain": domains[0]}},
+        tenant.api_token,
+    )
+    assert answer["output"]["results"] and all("raw" in item for item in answer["output"]["results"])
+    # ... but a batch stores the raw bodies once, with the attempts that received them.
+    submission_id = submit(api, tenant, [search], [{"input": {"company_domain": d}} for d in domains])
+    assert wait_for(engine, submission_id) == "completed"
+    runs = _tree(engine, submission_id)
+    with engine.connect() as conn:
+        outputs = list(
+            conn.execute(
+                select(operation_runs.c.output_payload).where(operation_runs.c.submission_id == submission_id)
+            ).scalars()
+        )
+        bodies = conn.execute(
+            select(func.count())
+            .select_from(operation_attempts)
+            .where(
+                operation_attempts.c.submission_id == submission_id,
+                operation_attempts.c.raw_response.isnot(None),
+            )
+        ).scalar_one()
+    parents = [r for r in runs if r.parent_pipeline_run_id is None]
+    assert any(p.context.get("results") for p in parents), "the parents keep the people they found"
+    assert len(runs) > len(parents) and bodies >= len(parents)
+    assert not any(_has_raw(r.context) for r in runs), "no raw body in a parent's or a child's context"
+    assert outputs and not any(_has_raw(output) for output in outputs), "nor in the operation history"
+
+
+def _has_raw(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "raw" in value or "raw_response" in value or any(_has_raw(v) for v in value.values())
+    return isinstance(value, list) and any(_has_raw(v) for v in value)
 
 
 CONDITIONS: list[tuple[str, dict[str, Any]]] = [
@@ -271,7 +326,6 @@ def test_the_same_person_through_two_parents_is_one_entity(
 
 
 def _footprint(engine: Engine, submission_id: UUID, org_id: UUID) -> dict[str, Any]:
-    from store.tables import operation_attempts, operation_runs
 
     with engine.connect() as conn:
 
@@ -368,7 +422,6 @@ def _wait_until(predicate: Any, timeout_s: float = 60) -> Any:
 
 
 def _assert_whole(engine: Engine, submission_id: UUID, entities: int) -> None:
-    from store.tables import operation_runs
 
     runs = _tree(engine, submission_id)
     assert len([r for r in runs if r.parent_pipeline_run_id is None]) == entities
@@ -477,7 +530,6 @@ def test_skip_if_fresh_adopts_stored_data_even_on_replay(
     from cluster.chunk import ChunkJob, run_chunk_locally
     from cluster.plan import build_plan
     from cluster.sink import Scope
-    from store.tables import operation_runs
 
     tenant = make_tenant(api)
     domains = _known(world, "prospeo", 6, offset=77)
