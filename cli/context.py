@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from alembic.script import ScriptDirectory
@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from cli.entry import INTERRUPTED
+from cli.entry import INTERRUPTED, interrupted
 from config import Settings, load_settings
 from migrations.runner import alembic_config, current_revision, upgrade
 from store.engine import build_engine, resolve_database_url
@@ -67,6 +67,11 @@ def open_database(settings: Settings, *, migrate: bool) -> Iterator[Database]:
         engine.dispose()
 
 
+def _quit_interrupted() -> NoReturn:
+    typer.secho("interrupted", err=True)
+    sys.exit(INTERRUPTED)
+
+
 def one_line_errors(func: F) -> F:
     """Print expected failures as `error: …` and exit 1 (Ctrl-C: `interrupted`, 130), never a traceback."""
 
@@ -74,15 +79,20 @@ def one_line_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (CliError, StoreError) as exc:
-            typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-            sys.exit(1)
-        except OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            typer.secho(f"error: cannot reach the database: {reason}", fg=typer.colors.RED, err=True)
-            sys.exit(1)
+        except (typer.Exit, typer.Abort):
+            raise
         except KeyboardInterrupt:  # Ctrl-C where the command has nothing of its own to say
-            typer.secho("interrupted", err=True)
-            sys.exit(INTERRUPTED)
+            _quit_interrupted()
+        except Exception as exc:
+            if interrupted():  # a library the Ctrl-C cut short failed in its own way
+                _quit_interrupted()
+            if isinstance(exc, CliError | StoreError):
+                typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+                sys.exit(1)
+            if isinstance(exc, OperationalError):
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                typer.secho(f"error: cannot reach the database: {reason}", fg=typer.colors.RED, err=True)
+                sys.exit(1)
+            raise
 
     return wrapper  # type: ignore[return-value]

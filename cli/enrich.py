@@ -48,6 +48,7 @@ from cli.blueprints import (
 )
 from cli.context import INTERRUPTED, CliError, one_line_errors, open_database
 from cli.enrich_output import InputJoin, OutputError, Written, check_writable, children_path, write_outputs
+from cli.entry import interrupted
 from cli.progress import FINAL_STATUSES, Snapshot, print_summary, watch
 from config import Settings
 from operations.registry import all_operations
@@ -556,6 +557,8 @@ def run_enrich(
                     cluster = Cluster(settings, console)
                     cluster.launch(submission_id)
                 except Exception as exc:  # Ray could not start or be reached: the submission is safe
+                    if interrupted():  # Ray's start cut short by Ctrl-C, failing in its own way
+                        raise KeyboardInterrupt from exc
                     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                     raise CliError(
                         f"cannot start the submission on Ray ({reason}); it is saved: "
