@@ -15,6 +15,9 @@ import pytest
 from providers.sandbox.server import SandboxServer
 from tests.support.dex_process import dex_env
 
+# The submissions a late Ctrl-C leaves behind are emptied after each test (the engine fixture's cleanup).
+pytestmark = pytest.mark.usefixtures("engine")
+
 # As the console script starts: the entry module imports the commands under its own guard.
 ENTRY = [sys.executable, "-m", "cli.entry"]
 

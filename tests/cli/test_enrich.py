@@ -128,7 +128,11 @@ def test_a_csv_with_auto_mapped_headers_is_enriched_with_its_fan_out(
     assert "dex_raw" not in children[0]
     assert "every input row, 0 of them invalid" in result.output
     with engine.connect() as conn:
-        stored = conn.execute(select(func.count()).select_from(pipeline_runs)).scalar_one()
+        stored = conn.execute(
+            select(func.count())
+            .select_from(pipeline_runs)
+            .where(pipeline_runs.c.submission_id == submission_id_of(result.output))
+        ).scalar_one()
     assert stored == len(rows) + len(children)
     # The same file again reuses the stored blueprint rather than making a new version.
     again = invoke(
