@@ -246,17 +246,20 @@ def _run_columns(runs: Sequence[Any], fields: Sequence[str]) -> list[list[str | 
 class _Join:
     """Records of the input matched, in order, to the root runs submitted from them."""
 
-    def __init__(self, conn: Connection, submission_id: uuid.UUID, join: InputJoin, page_rows: int) -> None:
+    def __init__(
+        self, conn: Connection, submission_id: uuid.UUID, join: InputJoin, page_rows: int, *, typed: bool
+    ) -> None:
         self.source = join.source
         self.refusals = join.refusals
         self.page_rows = page_rows
+        self.typed = typed  # read the input's Arrow batches too (a Parquet input written as Parquet)
         self._roots = _roots(conn, submission_id, page_rows)
         self._next = next(self._roots, None)
 
     def pages(self) -> Iterator[tuple[RecordBatch, pa.RecordBatch | None, list[Any | None], dict[int, str]]]:
         """Yield each input batch (and its typed form, for Parquet) with its runs and refusals."""
         typed: Iterator[pa.RecordBatch] | None = None
-        if self.source.format == "parquet":
+        if self.typed:
             typed = read_typed(self.source, self.page_rows)
         for batch in read_records(self.source, self.page_rows):
             first, height = batch.first_record, batch.frame.height
@@ -299,7 +302,9 @@ def _write_joined(
     )
     invalid = 0
     try:
-        for batch, typed_batch, runs, refused in _Join(conn, submission_id, join, page_rows).pages():
+        for batch, typed_batch, runs, refused in _Join(
+            conn, submission_id, join, page_rows, typed=typed is not None
+        ).pages():
             first, height = batch.first_record, batch.frame.height
             columns: list[Column]
             if typed is not None and typed_batch is not None:
