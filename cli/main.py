@@ -10,6 +10,7 @@ import typer
 from cli import admin, bench, blueprints, enrich, providers, status
 from cli import cluster as cluster_cli
 from cli.context import INTERRUPTED, CliError, head_revision, one_line_errors, open_database, settings_or_exit
+from cli.entry import interrupted
 from config import Settings
 from migrations.runner import current_revision, downgrade, upgrade
 from store.engine import resolve_database_url
@@ -167,6 +168,12 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.secho("interrupted", err=True)
         raise SystemExit(INTERRUPTED) from None
+    except SystemExit as exc:
+        # Click turns a Ctrl-C that lands while it parses the command line into "Aborted!", exit 1.
+        if interrupted() and exc.code not in (0, INTERRUPTED):
+            typer.secho("interrupted", err=True)
+            raise SystemExit(INTERRUPTED) from None
+        raise
 
 
 if __name__ == "__main__":
