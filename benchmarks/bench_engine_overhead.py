@@ -9,9 +9,11 @@ the same adapters and HTTP client, the same calls, writing nothing. Goal: ratio 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
+from benchmarks.cpu_census import CpuCensus
 from benchmarks.engine_harness import bench_environment, run_batch
 from config import ClusterSettings, ProviderSettings
 from providers.execute import execute
@@ -71,12 +73,17 @@ def run(quick: bool) -> None:
     # measured. Each gateway may have as many requests open as the whole baseline loop has (64): more
     # would only queue them in the sandbox.
     unlimited = {name: {"rate_per_second": 1e9, "concurrency": CONCURRENCY} for name, _ in CALLS}
+    census = CpuCensus()
+    os.environ.update(census.environment)  # before the sandbox and Ray start: they inherit it
     with bench_environment(
         companies=COMPANIES, knobs={}, default_knobs={}, cluster=cluster, limits=unlimited
     ) as bench:
-        baseline = asyncio.run(_baseline(domains, bench.settings.providers))
+        census.engine = bench.engine
+        with census.window() as baseline_cpu:
+            baseline = asyncio.run(_baseline(domains, bench.settings.providers))
         warm = run_batch(bench, STEPS, [{"company_domain": d} for d in warm_domains], timeout_s=600)
-        outcome = run_batch(bench, STEPS, [{"company_domain": d} for d in domains], timeout_s=1800)
+        with census.window() as engine_cpu:
+            outcome = run_batch(bench, STEPS, [{"company_domain": d} for d in domains], timeout_s=1800)
         stats: dict[str, Any] = bench.sandbox.stats()
     engine_rate = entities * len(STEPS) / outcome["makespan_s"]
     served = sum(int(s["served"]) for s in stats.values())
@@ -85,4 +92,7 @@ def run(quick: bool) -> None:
     print(f"measured batch: {outcome['status']} {outcome['runs']}")
     print(f"{'bare asyncio loop (same calls, no writes)':<46} {baseline:>9.0f} entity-steps/s")
     print(f"{'engine (Ray + gateways + PostgreSQL writes)':<46} {engine_rate:>9.0f} entity-steps/s")
+    steps = entities * len(STEPS)
+    print(f"bare loop {baseline_cpu.line(steps, 'entity-step')}")
+    print(f"engine    {engine_cpu.line(steps, 'entity-step')}")
     print(f"ratio engine / bare loop: {engine_rate / baseline:.2f}   (sandbox answered {served} requests)")
