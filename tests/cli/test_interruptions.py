@@ -1,6 +1,6 @@
 """Interruptions as a user makes them: Ctrl-C of `dex enrich`, SIGTERM of `dex serve`, kill -9 of the head.
 
-Each runs the spend-safety workload (tests/support/spend.py: 300 roots, a fan-out, the fault mix) with
+Each runs the spend-safety workload (tests/support/spend.py: 150 roots, a fan-out, the fault mix) with
 dex as its own processes on the test database and the sandbox over HTTP, interrupts it mid-batch, and
 checks what the user of a paid API cares about: every request the sandbox received is a recorded
 attempt (exactly after a graceful stop; short by at most what was in flight after a kill -9), no
@@ -44,7 +44,7 @@ from tests.support.spend import (
 
 pytestmark = pytest.mark.usefixtures("engine")
 
-ROOTS = 300
+ROOTS = 150
 INTERRUPT_AT = 150  # attempts recorded for the submission before it is interrupted
 INTERRUPT_STEPS = 30  # and steps finished
 GRACE_S = 4.0  # STOP_GRACE_S: shorter than LeadMagic's hangs, so some calls are cut off at a stop

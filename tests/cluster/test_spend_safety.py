@@ -23,7 +23,7 @@ from tests.support.spend import (
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 
-ROOTS = 300
+ROOTS = 150
 
 
 def test_a_chunk_worker_killed_mid_batch_buys_no_answer_twice(

@@ -1,6 +1,6 @@
 """The spend-safety workload and its accounting: what the sandbox was asked against what the engine recorded.
 
-A fault mix over 300 roots and a fan-out: Prospeo (first in the profile waterfall) is out of credits,
+A fault mix over 150 roots and a fan-out: Prospeo (first in the profile waterfall) is out of credits,
 LeadMagic answers 5xx and hangs past the client's timeout (5 s in the tests' settings), RevenueInfra
 is limited below what the gateways believe (429 bursts). After an interruption, `account` checks
 what a paid API's user cares about:
