@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from operations.inputs import Inputs
 from operations.spec import OperationSpec, OperationStatus
+from operations.waterfall import run_plan
 from providers.base import ErrorClass, ProviderResult
 from providers.base import Outcome as ProviderOutcome
 
@@ -274,7 +275,7 @@ def _interrupted(provider: str, action: str) -> ProviderResult:
 
 
 class OperationRun:
-    """What an operation's logic works with: its inputs, its provider order and a recording caller.
+    """What an operation's logic works with: its inputs, its provider order, its plan and a recording caller.
 
     With a journal, every attempt is handed to it as its answer arrives, and a call whose answer an
     earlier try of this operation run already bought takes that answer instead of calling again.
@@ -362,19 +363,9 @@ class OperationRun:
             self.journal.record(made)
         self.attempts += made
 
-    async def first_found(self, plan: Sequence[tuple[str, str, Mapping[str, Any]]]) -> ProviderResult | None:
-        """Try (provider, action, inputs) in order; return the first found result."""
-        for provider, action, inputs in plan:
-            result = await self.call(provider, action, inputs)
-            if result.outcome is ProviderOutcome.FOUND:
-                return result
-        return None
-
-    def ordered(
-        self, plan: Mapping[str, tuple[str, Mapping[str, Any]]]
-    ) -> list[tuple[str, str, Mapping[str, Any]]]:
-        """Arrange a provider → (action, inputs) plan in this run's provider order."""
-        return [(p, *plan[p]) for p in self.provider_order if p in plan]
+    def waterfall(self, known: Any) -> Awaitable[ProviderResult | None]:
+        """Run the operation's declared plan for what is known (operations/waterfall.py says how)."""
+        return run_plan(self, self.spec.plan, known)
 
     def status_without_output(self) -> OperationStatus:
         """Derive the status when nothing was found: not_found beats failed beats skipped."""

@@ -1,4 +1,4 @@
-"""What an operation declares: id, inputs, output contract, providers, policy, fan-out list, parameters."""
+"""What an operation declares: id, inputs, output contract, provider plan, fan-out list, parameters."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
+from operations.waterfall import Plan, Policy, ProviderCalls
+
 if TYPE_CHECKING:
     from operations.runtime import OperationRun, Outcome
 
 EntityType = Literal["company", "person"]
-Policy = Literal["first_success", "merge_accumulate", "accumulate", "fixed_sequence"]
 
 
 class OperationStatus(StrEnum):
@@ -65,33 +66,8 @@ class FanOut:
         return child
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderCalls:
-    """The actions one provider may be asked for in its turn of an operation: what a dry run prices.
-
-    `actions` come in order within the turn, each at most once (a lookup first, e.g. BlitzAPI's
-    domain-to-LinkedIn before its enrichment; the lookup's miss may end the turn). `alternatives` are
-    called instead of the last action for other inputs (CompanyEnrich by properties when there is no
-    domain). `after_found` providers form a second waterfall that runs only once the first found
-    something (resolve_email's verifiers, after a finder found an address).
-    """
-
-    provider: str
-    actions: tuple[str, ...]
-    alternatives: tuple[str, ...] = ()
-    after_found: bool = False
-
-    @property
-    def every_action(self) -> tuple[str, ...]:
-        """Every action this provider may be asked for."""
-        return (*self.actions, *self.alternatives)
-
-
-def calls(
-    provider: str, *actions: str, alternatives: tuple[str, ...] = (), after_found: bool = False
-) -> ProviderCalls:
-    """Declare the actions provider may be asked for in its turn of an operation."""
-    return ProviderCalls(provider, actions, alternatives, after_found)
+# The plan of an operation that calls no provider.
+NO_PLAN: Plan[Any] = Plan("first_success", ())
 
 
 @dataclass(frozen=True)
@@ -104,19 +80,27 @@ class OperationSpec:
     run: Callable[[OperationRun], Awaitable[Outcome]]
     requires: tuple[Need, ...] = ()
     optional: tuple[str, ...] = ()
-    providers: tuple[str, ...] = ()
-    policy: Policy = "first_success"
+    # The provider steps its logic runs (through `OperationRun.waterfall`) and under which policy.
+    plan: Plan[Any] = NO_PLAN
     fan_out: FanOut | None = None
     params: tuple[str, ...] = ()  # step_config keys the operation reads
     order_configurable: bool = False  # provider order may be overridden by configuration
     extra: dict[str, Any] = dataclass_field(default_factory=dict)
-    # The provider actions it may call, one entry per provider of `providers` (dry runs price them).
-    calls: tuple[ProviderCalls, ...] = ()
 
-    def __post_init__(self) -> None:
-        declared = [c.provider for c in self.calls]
-        if self.calls and sorted(declared) != sorted(self.providers):
-            raise ValueError(f"{self.id}: calls must name each provider once, as providers does")
+    @property
+    def providers(self) -> tuple[str, ...]:
+        """The providers its plan may call, in the default order."""
+        return self.plan.providers
+
+    @property
+    def policy(self) -> Policy:
+        """How its plan's answers end the waterfall."""
+        return self.plan.policy
+
+    @property
+    def calls(self) -> tuple[ProviderCalls, ...]:
+        """The provider actions its plan may call, one entry per provider (dry runs price them)."""
+        return self.plan.turns
 
     def calls_of(self, provider: str) -> ProviderCalls | None:
         """Return what provider may be asked for in this operation, if declared."""

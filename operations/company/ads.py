@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from operations.contracts.ads import GoogleAdsOutput, LinkedInAdsOutput, MetaAdsOutput
 from operations.inputs import Inputs
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, calls, need
+from operations.spec import OperationSpec, OperationStatus, need
+from operations.waterfall import Plan, Request, Step, as_is, one_call
 from providers.base import Outcome as ProviderOutcome
 
 PROVIDER = "adyntel"
@@ -71,11 +72,11 @@ def continuation_token(inputs: Inputs) -> str | None:
     return inputs.text("continuation_token", max_length=2000)
 
 
-async def _search(run: OperationRun, action: str, request: dict[str, Any]) -> Outcome:
-    result = await run.call(PROVIDER, action, request)
+async def _search(run: OperationRun, request: dict[str, Any]) -> Outcome:
+    result = await run.waterfall(request)
     # The adapter says found only with at least one ad: an empty page is a miss, a missing key or
     # account email a skip.
-    if result.outcome is not ProviderOutcome.FOUND or result.data is None:
+    if result is None or result.outcome is not ProviderOutcome.FOUND or result.data is None:
         return run.miss()
     return Outcome(OperationStatus.FOUND, dict(result.data))
 
@@ -89,7 +90,7 @@ async def linkedin_ads(run: OperationRun) -> Outcome:
     request = _present(
         company_domain=domain, linkedin_page_id=page, continuation_token=continuation_token(run.inputs)
     )
-    return await _search(run, "linkedin_ads", request)
+    return await _search(run, request)
 
 
 async def meta_ads(run: OperationRun) -> Outcome:
@@ -99,7 +100,7 @@ async def meta_ads(run: OperationRun) -> Outcome:
     token = continuation_token(inputs)
     if keyword is not None:
         request = _present(keyword=keyword, country_code=country_code(inputs), continuation_token=token)
-        return await _search(run, "meta_ad_search", request)
+        return await _search(run, request)
     page = facebook_url(inputs)
     domain = None if page else inputs.domain(*DOMAIN_INPUTS)
     if page is None and domain is None:
@@ -112,7 +113,7 @@ async def meta_ads(run: OperationRun) -> Outcome:
         active_status=active_status(inputs),
         continuation_token=token,
     )
-    return await _search(run, "meta_ads", request)
+    return await _search(run, request)
 
 
 async def google_ads(run: OperationRun) -> Outcome:
@@ -125,8 +126,26 @@ async def google_ads(run: OperationRun) -> Outcome:
         media_type=media_type(run.inputs),
         continuation_token=continuation_token(run.inputs),
     )
-    return await _search(run, "google_ads", request)
+    return await _search(run, request)
 
+
+def _lists_company_ads(request: Request) -> bool:
+    return "keyword" not in request
+
+
+# A keyword searches Meta's whole library instead of listing one company's ads.
+META_PLAN = Plan(
+    "first_success",
+    (
+        Step(
+            PROVIDER,
+            "meta_ads",
+            as_is,
+            when=_lists_company_ads,
+            alternative=Step(PROVIDER, "meta_ad_search", as_is),
+        ),
+    ),
+)
 
 OPERATIONS = [
     OperationSpec(
@@ -136,8 +155,7 @@ OPERATIONS = [
         run=linkedin_ads,
         requires=(need(*DOMAIN_INPUTS, *PAGE_ID_INPUTS),),
         optional=("continuation_token",),
-        providers=(PROVIDER,),
-        calls=(calls(PROVIDER, "linkedin_ads"),),
+        plan=one_call(PROVIDER, "linkedin_ads"),
     ),
     OperationSpec(
         id="company.ads.search.meta",
@@ -146,8 +164,7 @@ OPERATIONS = [
         run=meta_ads,
         requires=(need("keyword", *DOMAIN_INPUTS, "facebook_url"),),
         optional=("continuation_token",),
-        providers=(PROVIDER,),
-        calls=(calls(PROVIDER, "meta_ads", alternatives=("meta_ad_search",)),),
+        plan=META_PLAN,
         params=("keyword", "country_code", "media_type", "active_status"),
     ),
     OperationSpec(
@@ -157,8 +174,7 @@ OPERATIONS = [
         run=google_ads,
         requires=(need(*DOMAIN_INPUTS),),
         optional=("continuation_token",),
-        providers=(PROVIDER,),
-        calls=(calls(PROVIDER, "google_ads"),),
+        plan=one_call(PROVIDER, "google_ads"),
         params=("media_type",),
     ),
 ]

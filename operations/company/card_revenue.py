@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from operations.contracts.company_enrich import CardRevenueOutput
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, calls, need
+from operations.spec import OperationSpec, OperationStatus, need
+from operations.waterfall import one_call
 
 DEFAULT_MONTHS_BACK = 12
 MAX_MONTHS_BACK = 24  # Enigma's adapter caps the monthly series here
@@ -22,8 +23,8 @@ async def card_revenue(run: OperationRun) -> Outcome:
         request["company_name"] = name
     if domain is not None:
         request["company_domain"] = domain
-    result = await run.call("enigma", "card_revenue", request)
-    if result.data is None:
+    result = await run.waterfall(request)
+    if result is None or result.data is None:
         return run.miss()
     return Outcome(OperationStatus.FOUND, {**result.data, "source_provider": "enigma"})
 
@@ -36,7 +37,6 @@ OPERATIONS = [
         run=card_revenue,
         requires=(need("company_name", "company_domain", "company_website"),),
         params=("months_back",),
-        providers=("enigma",),
-        calls=(calls("enigma", "card_revenue"),),
+        plan=one_call("enigma", "card_revenue"),
     )
 ]

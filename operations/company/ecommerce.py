@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from operations.contracts.company_enrich import EcommerceOutput
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, calls, need
+from operations.spec import OperationSpec, OperationStatus, need
+from operations.waterfall import one_call
 
 
 async def enrich_ecommerce(run: OperationRun) -> Outcome:
@@ -12,8 +13,8 @@ async def enrich_ecommerce(run: OperationRun) -> Outcome:
     domain = run.inputs.domain("company_domain", "company_website", "domain")
     if domain is None:
         return run.unusable("company_domain is not a usable domain")
-    result = await run.call("storeleads", "domain", {"company_domain": domain})
-    if result.data is None:
+    result = await run.waterfall({"company_domain": domain})
+    if result is None or result.data is None:
         return run.miss()
     return Outcome(OperationStatus.FOUND, {**result.data, "source_provider": "storeleads"})
 
@@ -25,7 +26,6 @@ OPERATIONS = [
         output=EcommerceOutput,
         run=enrich_ecommerce,
         requires=(need("company_domain", "company_website", "domain"),),
-        providers=("storeleads",),
-        calls=(calls("storeleads", "domain"),),
+        plan=one_call("storeleads", "domain"),
     )
 ]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from operations.contracts.company_enrich import CompanyProfile, CompanyProfileOutput
 from operations.inputs import clean_text, normalize_domain, normalize_linkedin_url
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, calls, need
-from providers.base import Outcome as ProviderOutcome
+from operations.spec import OperationSpec, OperationStatus, need
+from operations.waterfall import Plan, Step
 from providers.base import ProviderResult
 
-PROVIDERS = ("prospeo", "blitzapi", "companyenrich", "leadmagic")
 PROFILE_FIELDS = tuple(CompanyProfile.model_fields)
 INPUTS = ("company_domain", "company_website", "company_linkedin_url", "company_name", "source_company_id")
 
@@ -33,19 +32,23 @@ class MergedProfile:
         self.fields: dict[str, Any] = {}
         self.sources: list[str] = []
 
-    def absorb(self, result: ProviderResult) -> None:
-        """Fill the fields still empty from a found answer, then learn identifiers from the profile."""
-        if result.outcome is not ProviderOutcome.FOUND or not result.data:
-            return
+    def take(self, step: Step[MergedProfile], result: ProviderResult) -> bool:
+        """Fill the fields still empty from a found answer, then learn identifiers from the profile.
+
+        Never complete: the contract has the profile ask every provider.
+        """
+        if not result.data:
+            return False
         filled = False
         for name in PROFILE_FIELDS:
             value = result.data.get(name)
             if _empty(self.fields.get(name)) and not _empty(value):
                 self.fields[name] = value
                 filled = True
-        if filled and result.provider not in self.sources:
-            self.sources.append(result.provider)
+        if filled and step.provider not in self.sources:
+            self.sources.append(step.provider)
         self._learn()
+        return False
 
     def _learn(self) -> None:
         # The caller's identifiers stay; learned ones only fill gaps, cleaned as strictly as inputs are.
@@ -64,42 +67,53 @@ class MergedProfile:
         return {key: self.known[key] for key in keys if key in self.known}
 
 
-async def _prospeo(run: OperationRun, profile: MergedProfile) -> None:
-    keys = ("company_domain", "company_linkedin_url", "company_name", "source_company_id")
-    profile.absorb(await run.call("prospeo", "enrich_company", profile.lookup(*keys)))
+def _knows(*keys: str) -> Callable[[MergedProfile], bool]:
+    return lambda profile: all(key in profile.known for key in keys)
 
 
-async def _blitzapi(run: OperationRun, profile: MergedProfile) -> None:
-    # BlitzAPI enriches by LinkedIn page only; when no one has named the page yet, its own cheap
-    # domain-to-LinkedIn lookup finds it first, and a miss there ends BlitzAPI's turn.
-    if "company_linkedin_url" not in profile.known and "company_domain" in profile.known:
-        page = await run.call("blitzapi", "domain_to_linkedin", profile.lookup("company_domain"))
-        if page.outcome is not ProviderOutcome.FOUND:
-            return
-        profile.absorb(page)
-    profile.absorb(await run.call("blitzapi", "enrich_company", profile.lookup("company_linkedin_url")))
+def _asks_by(*keys: str) -> Callable[[MergedProfile], dict[str, str]]:
+    return lambda profile: profile.lookup(*keys)
 
 
-async def _companyenrich(run: OperationRun, profile: MergedProfile) -> None:
-    if "company_domain" in profile.known:
-        result = await run.call("companyenrich", "enrich_company", profile.lookup("company_domain"))
-    else:
-        keys = ("company_name", "company_linkedin_url")
-        result = await run.call("companyenrich", "enrich_company_by_properties", profile.lookup(*keys))
-    profile.absorb(result)
+def _needs_linkedin_page(profile: MergedProfile) -> bool:
+    return "company_linkedin_url" not in profile.known and "company_domain" in profile.known
 
 
-async def _leadmagic(run: OperationRun, profile: MergedProfile) -> None:
-    keys = ("company_domain", "company_linkedin_url", "company_name")
-    profile.absorb(await run.call("leadmagic", "company_search", profile.lookup(*keys)))
-
-
-STEPS: dict[str, Callable[[OperationRun, MergedProfile], Awaitable[None]]] = {
-    "prospeo": _prospeo,
-    "blitzapi": _blitzapi,
-    "companyenrich": _companyenrich,
-    "leadmagic": _leadmagic,
-}
+PROFILE_PLAN = Plan(
+    "merge_accumulate",
+    (
+        Step(
+            "prospeo",
+            "enrich_company",
+            _asks_by("company_domain", "company_linkedin_url", "company_name", "source_company_id"),
+        ),
+        # BlitzAPI enriches by LinkedIn page only; when no one has named the page yet, its own cheap
+        # domain-to-LinkedIn lookup finds it first, and a miss there ends BlitzAPI's turn.
+        Step(
+            "blitzapi",
+            "enrich_company",
+            _asks_by("company_linkedin_url"),
+            lookup=Step(
+                "blitzapi", "domain_to_linkedin", _asks_by("company_domain"), when=_needs_linkedin_page
+            ),
+        ),
+        Step(
+            "companyenrich",
+            "enrich_company",
+            _asks_by("company_domain"),
+            when=_knows("company_domain"),
+            alternative=Step(
+                "companyenrich",
+                "enrich_company_by_properties",
+                _asks_by("company_name", "company_linkedin_url"),
+            ),
+        ),
+        Step(
+            "leadmagic", "company_search", _asks_by("company_domain", "company_linkedin_url", "company_name")
+        ),
+    ),
+    take=MergedProfile.take,
+)
 
 
 def _identifiers(run: OperationRun) -> dict[str, str]:
@@ -119,10 +133,7 @@ async def enrich_profile(run: OperationRun) -> Outcome:
     if not known:
         return run.unusable(f"none of {', '.join(INPUTS)} is usable")
     profile = MergedProfile(known)
-    for provider in run.provider_order:
-        step = STEPS.get(provider)
-        if step is not None:
-            await step(run, profile)
+    await run.waterfall(profile)
     if not profile.fields:
         return run.miss()
     output = {**profile.fields, "company_profile": profile.fields, "source_providers": profile.sources}
@@ -136,14 +147,7 @@ OPERATIONS = [
         output=CompanyProfileOutput,
         run=enrich_profile,
         requires=(need(*INPUTS),),
-        providers=PROVIDERS,
-        policy="merge_accumulate",
+        plan=PROFILE_PLAN,
         order_configurable=True,
-        calls=(
-            calls("prospeo", "enrich_company"),
-            calls("blitzapi", "domain_to_linkedin", "enrich_company"),
-            calls("companyenrich", "enrich_company", alternatives=("enrich_company_by_properties",)),
-            calls("leadmagic", "company_search"),
-        ),
     )
 ]

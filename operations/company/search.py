@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from operations.contracts.search import (
@@ -14,12 +14,11 @@ from operations.contracts.search import (
 )
 from operations.inputs import clean_text, normalize_domain, normalize_linkedin_url
 from operations.runtime import OperationRun, Outcome
-from operations.spec import FanOut, OperationSpec, OperationStatus, calls, need
+from operations.spec import FanOut, OperationSpec, OperationStatus, need
+from operations.waterfall import Plan, Step, one_call
 from providers.base import Outcome as ProviderOutcome
 from providers.base import ProviderResult
 
-PROVIDERS = ("prospeo", "blitzapi", "companyenrich")
-ACTIONS = {"prospeo": "search_company", "blitzapi": "search_companies", "companyenrich": "search_companies"}
 # Where each provider's raw answer lists its companies, in the order the adapter's results keep.
 RAW_LISTS = {"prospeo": "results", "blitzapi": "results", "companyenrich": "items"}
 ITEM_FIELDS = tuple(name for name in CompanySearchItem.model_fields if name not in ("source_provider", "raw"))
@@ -77,7 +76,11 @@ class CompanyQuery:
         """Read the search from the step parameters and the context."""
         inputs = run.inputs
         filters = inputs.mapping("provider_filters") or {}
-        by_provider = {p: f for p in PROVIDERS if isinstance(f := clean_filters(filters.get(p)), dict)}
+        by_provider = {
+            p: f
+            for p in COMPANY_SEARCH_PLAN.providers
+            if isinstance(f := clean_filters(filters.get(p)), dict)
+        }
         limit = inputs.integer("limit", 100, lo=1, hi=MAX_LIMIT)
         return cls(
             query=inputs.text("query", max_length=200),
@@ -97,28 +100,17 @@ class CompanyQuery:
             self.query or self.industries or self.countries or self.employee_ranges or self.provider_filters
         )
 
-    def request(self, provider: str) -> dict[str, Any] | None:
-        """Return the adapter inputs for provider, or None when it cannot serve this page."""
+    def common(self, provider: str) -> dict[str, Any]:
+        """Return the adapter inputs every provider takes: the query and its own filters."""
         common: dict[str, Any] = {"query": self.query} if self.query else {}
         if provider in self.provider_filters:
             common["provider_filters"] = {provider: self.provider_filters[provider]}
-        if provider == "prospeo":
-            # Prospeo pages 25 at a time; structured filters reach it through provider_filters.prospeo.
-            return {**common, "page": self.page}
-        if provider == "companyenrich":
-            located = {"location": self.countries} if self.countries else {}
-            return {**common, **located, "page": self.page, "page_size": self.page_size}
-        # BlitzAPI pages by cursor only: page 1, or the cursor a previous answer gave.
-        if self.page > 1 and self.cursor is None:
-            return None
-        structured = {
-            "industry": self.industries,
-            "country_code": self.countries,
-            "employee_range": self.employee_ranges,
-            "cursor": self.cursor,
-        }
-        chosen = {k: v for k, v in structured.items() if v}
-        return {**common, **chosen, "max_results": self.page_size}
+        return common
+
+    @property
+    def blitzapi_can_page(self) -> bool:
+        """BlitzAPI pages by cursor only: page 1, or the cursor a previous answer gave."""
+        return self.page == 1 or self.cursor is not None
 
 
 def _is_country(code: str) -> bool:
@@ -165,33 +157,82 @@ def _pagination(result: ProviderResult, query: CompanyQuery) -> dict[str, Any]:
     return pagination
 
 
+@dataclass(slots=True)
+class Gathered:
+    """The distinct companies gathered so far for a query, and each provider's page."""
+
+    query: CompanyQuery
+    results: list[dict[str, Any]] = field(default_factory=list)
+    seen: set[tuple[str, str]] = field(default_factory=set)
+    pagination: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def take(self, step: Step[Gathered], result: ProviderResult) -> bool:
+        """Add the page's companies not seen yet; say whether the limit is reached."""
+        if not result.data:
+            return False
+        provider = step.provider
+        self.pagination[provider] = _pagination(result, self.query)
+        items = [i for i in result.data.get("results") or [] if isinstance(i, Mapping)]
+        raws = _raw_items(result)
+        for position, item in enumerate(items):
+            keys = _identity(item)
+            if keys & self.seen:
+                continue
+            self.seen |= keys
+            raw = raws[position] if len(raws) == len(items) else {}
+            self.results.append(
+                {**{f: item.get(f) for f in ITEM_FIELDS}, "source_provider": provider, "raw": raw}
+            )
+        return len(self.results) >= self.query.limit
+
+
+def _prospeo_request(gathered: Gathered) -> dict[str, Any]:
+    # Prospeo pages 25 at a time; structured filters reach it through provider_filters.prospeo.
+    query = gathered.query
+    return {**query.common("prospeo"), "page": query.page}
+
+
+def _blitzapi_request(gathered: Gathered) -> dict[str, Any]:
+    query = gathered.query
+    structured = {
+        "industry": query.industries,
+        "country_code": query.countries,
+        "employee_range": query.employee_ranges,
+        "cursor": query.cursor,
+    }
+    chosen = {k: v for k, v in structured.items() if v}
+    return {**query.common("blitzapi"), **chosen, "max_results": query.page_size}
+
+
+def _companyenrich_request(gathered: Gathered) -> dict[str, Any]:
+    query = gathered.query
+    located = {"location": query.countries} if query.countries else {}
+    return {**query.common("companyenrich"), **located, "page": query.page, "page_size": query.page_size}
+
+
+def _blitzapi_can_page(gathered: Gathered) -> bool:
+    return gathered.query.blitzapi_can_page
+
+
+COMPANY_SEARCH_PLAN = Plan(
+    "accumulate",
+    (
+        Step("prospeo", "search_company", _prospeo_request),
+        Step("blitzapi", "search_companies", _blitzapi_request, when=_blitzapi_can_page),
+        Step("companyenrich", "search_companies", _companyenrich_request),
+    ),
+    take=Gathered.take,
+)
+
+
 async def search_companies(run: OperationRun) -> Outcome:
     """Ask each provider for the page in order, accumulating distinct companies until the limit."""
     query = CompanyQuery.read(run)
     if not query.usable():
         return run.unusable("no usable query, provider_filters, industry, country_code or employee_range")
-    results: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
-    pagination: dict[str, dict[str, Any]] = {}
-    for provider in run.provider_order:
-        if len(results) >= query.limit:
-            break
-        request = query.request(provider) if provider in ACTIONS else None
-        if request is None:
-            continue
-        result = await run.call(provider, ACTIONS[provider], request)
-        if result.outcome is not ProviderOutcome.FOUND or not result.data:
-            continue
-        pagination[provider] = _pagination(result, query)
-        items = [i for i in result.data.get("results") or [] if isinstance(i, Mapping)]
-        raws = _raw_items(result)
-        for position, item in enumerate(items):
-            keys = _identity(item)
-            if keys & seen:
-                continue
-            seen |= keys
-            raw = raws[position] if len(raws) == len(items) else {}
-            results.append({**{f: item.get(f) for f in ITEM_FIELDS}, "source_provider": provider, "raw": raw})
+    gathered = Gathered(query)
+    await run.waterfall(gathered)
+    results = gathered.results
     if not results and not run.attempts:
         # Only BlitzAPI was allowed and it cannot jump to a page without the cursor of the one before.
         return Outcome(OperationStatus.SKIPPED, None, "BlitzAPI needs the cursor of the previous page")
@@ -203,7 +244,7 @@ async def search_companies(run: OperationRun) -> Outcome:
         "results": results,
         "result_count": len(results),
         "provider_order_used": called,
-        "pagination": pagination,
+        "pagination": gathered.pagination,
     }
     return Outcome(OperationStatus.FOUND, output)
 
@@ -237,8 +278,8 @@ async def search_ecommerce(run: OperationRun) -> Outcome:
         "page": page,
         "page_size": page_size,
     }
-    result = await run.call("storeleads", "search", {k: v for k, v in request.items() if v is not None})
-    if result.outcome is not ProviderOutcome.FOUND or not result.data:
+    result = await run.waterfall({k: v for k, v in request.items() if v is not None})
+    if result is None or result.outcome is not ProviderOutcome.FOUND or not result.data:
         return run.miss()
     items = [{**item, "source_provider": "storeleads"} for item in result.data.get("results") or []]
     # StoreLeads does not echo the page, so it is the page asked for.
@@ -255,10 +296,8 @@ OPERATIONS = [
         requires=(need("query", "provider_filters", "industry", "country_code", "employee_range"),),
         optional=("cursor",),
         params=COMPANY_SEARCH_PARAMS,
-        providers=PROVIDERS,
-        policy="accumulate",
+        plan=COMPANY_SEARCH_PLAN,
         order_configurable=True,
-        calls=tuple(calls(p, ACTIONS[p]) for p in PROVIDERS),
         fan_out=FanOut("results", "company"),
     ),
     OperationSpec(
@@ -269,8 +308,7 @@ OPERATIONS = [
         requires=(need("platform", "category", "app_installed"),),
         optional=("country_code",),
         params=ECOMMERCE_SEARCH_PARAMS,
-        providers=("storeleads",),
-        calls=(calls("storeleads", "search"),),
+        plan=one_call("storeleads", "search"),
         fan_out=FanOut(
             "results", "company", rename={"domain": "company_domain", "merchant_name": "company_name"}
         ),

@@ -11,12 +11,11 @@ from operations.contracts.identity import CompanyIdentityOutput
 from operations.inputs import Inputs, clean_text, normalize_domain, normalize_linkedin_url
 from operations.micro.runner import processor, weakest
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, calls, need
-from providers.base import Outcome as ProviderOutcome
+from operations.spec import OperationSpec, OperationStatus, need
+from operations.waterfall import Plan, Step
 from providers.base import ProviderResult
 from providers.parallel import task_inputs
 
-PROVIDERS = ("prospeo", "companyenrich", "blitzapi", "parallel")
 ENRICHERS = frozenset({"prospeo", "companyenrich", "blitzapi"})
 DOMAIN_INPUTS = ("company_domain", "company_website", "domain", "query", "input")
 EMAIL_INPUTS = ("email", "work_email", "company_domain", "company_website", "domain", "query", "input")
@@ -134,31 +133,93 @@ def read_identity(inputs: Inputs) -> Identity:
     return found
 
 
-def _lookups(provider: str, known: Identity, run: OperationRun) -> list[tuple[str, dict[str, Any]]]:
-    """Return the (action, inputs) calls provider can make for what is known, best first."""
-    names = name_variants(known.name) if known.name else []
-    if provider == "prospeo":
-        if known.domain:
-            return [("enrich_company", {"company_domain": known.domain})]
-        if known.linkedin:
-            return [("enrich_company", {"company_linkedin_url": known.linkedin})]
-        return [("enrich_company", {"company_name": n}) for n in names]
-    if provider == "companyenrich":
-        if known.domain:
-            return [("enrich_company", {"company_domain": known.domain})]
-        if known.linkedin:
-            return [("enrich_company_by_properties", {"company_linkedin_url": known.linkedin})]
-        return [("enrich_company_by_properties", {"company_name": n}) for n in names]
-    if provider == "blitzapi" and known.linkedin and not known.domain:
-        return [("linkedin_to_domain", {"company_linkedin_url": known.linkedin})]
-    if provider == "blitzapi" and known.domain and not known.linkedin:
-        return [("domain_to_linkedin", {"company_domain": known.domain})]
-    if provider == "parallel" and not known.domain and run.inputs.flag("research_fallback", True):
-        task_input = {"company_name": known.name} if known.name else {}
-        if known.linkedin:
-            task_input["company_linkedin_url"] = known.linkedin
-        return [("task_run", task_inputs(task_input, RESEARCH_FIELDS, processor(run.inputs, "base")))]
-    return []
+@dataclass(slots=True)
+class Resolving:
+    """What is known of the company while providers are asked, and the step's parameters."""
+
+    known: Identity
+    inputs: Inputs
+
+    def take(self, step: Step[Resolving], result: ProviderResult) -> bool:
+        """Absorb a provider's match; the first that identifies the company ends the search."""
+        if not result.data:
+            return False
+        self.known.absorb(step.provider, result.data)
+        return self.known.source_provider is not None
+
+
+def _by_domain(resolving: Resolving) -> dict[str, Any]:
+    return {"company_domain": resolving.known.domain}
+
+
+def _by_linkedin(resolving: Resolving) -> dict[str, Any]:
+    return {"company_linkedin_url": resolving.known.linkedin}
+
+
+def _by_names(resolving: Resolving) -> list[dict[str, Any]]:
+    name = resolving.known.name
+    return [{"company_name": n} for n in name_variants(name)] if name else []
+
+
+def _by_best_key(resolving: Resolving) -> list[dict[str, Any]]:
+    """The domain, else the LinkedIn page, else the name and its shorter forms."""
+    if resolving.known.domain:
+        return [_by_domain(resolving)]
+    return _by_properties(resolving)
+
+
+def _by_properties(resolving: Resolving) -> list[dict[str, Any]]:
+    return [_by_linkedin(resolving)] if resolving.known.linkedin else _by_names(resolving)
+
+
+def _has_domain(resolving: Resolving) -> bool:
+    return bool(resolving.known.domain)
+
+
+def _lacks_linkedin(resolving: Resolving) -> bool:
+    return bool(resolving.known.domain and not resolving.known.linkedin)
+
+
+def _lacks_domain(resolving: Resolving) -> bool:
+    return bool(resolving.known.linkedin and not resolving.known.domain)
+
+
+def _needs_research(resolving: Resolving) -> bool:
+    return not resolving.known.domain and resolving.inputs.flag("research_fallback", True)
+
+
+def _research_task(resolving: Resolving) -> dict[str, Any]:
+    known = resolving.known
+    task_input = {"company_name": known.name} if known.name else {}
+    if known.linkedin:
+        task_input["company_linkedin_url"] = known.linkedin
+    return task_inputs(task_input, RESEARCH_FIELDS, processor(resolving.inputs, "base"))
+
+
+# Enrichers by the best key known; BlitzAPI's lookups fill the one identifier missing; a Parallel
+# research task last, when no one knows the domain.
+PLAN = Plan(
+    "first_success",
+    (
+        Step("prospeo", "enrich_company", each=_by_best_key),
+        Step(
+            "companyenrich",
+            "enrich_company",
+            _by_domain,
+            when=_has_domain,
+            alternative=Step("companyenrich", "enrich_company_by_properties", each=_by_properties),
+        ),
+        Step(
+            "blitzapi",
+            "domain_to_linkedin",
+            _by_domain,
+            when=_lacks_linkedin,
+            alternative=Step("blitzapi", "linkedin_to_domain", _by_linkedin, when=_lacks_domain),
+        ),
+        Step("parallel", "task_run", _research_task, when=_needs_research),
+    ),
+    take=Resolving.take,
+)
 
 
 async def resolve_identity(run: OperationRun) -> Outcome:
@@ -166,15 +227,8 @@ async def resolve_identity(run: OperationRun) -> Outcome:
     known = read_identity(run.inputs)
     if not (known.domain or known.name or known.linkedin):
         return run.unusable("no usable company domain, website, name, LinkedIn page or work email")
-    for provider in run.provider_order:
-        if known.complete or known.source_provider is not None:
-            break
-        for action, inputs in _lookups(provider, known, run):
-            result: ProviderResult = await run.call(provider, action, inputs)
-            if result.outcome is ProviderOutcome.FOUND and result.data:
-                known.absorb(provider, result.data)
-                if known.source_provider is not None:
-                    break
+    if not known.complete:  # a reference that names all three needs no one
+        await run.waterfall(Resolving(known, run.inputs))
     if known.domain is None:
         return run.miss()
     return Outcome(
@@ -209,14 +263,8 @@ OPERATIONS = [
                 "input",
             ),
         ),
-        providers=PROVIDERS,
         params=("research_fallback", "processor"),
         order_configurable=True,
-        calls=(
-            calls("prospeo", "enrich_company"),
-            calls("companyenrich", "enrich_company", alternatives=("enrich_company_by_properties",)),
-            calls("blitzapi", "domain_to_linkedin", alternatives=("linkedin_to_domain",)),
-            calls("parallel", "task_run"),
-        ),
+        plan=PLAN,
     )
 ]

@@ -11,10 +11,12 @@ from typing import Any
 from operations.contracts.base import Contract
 from operations.inputs import Inputs, clean_text, normalize_linkedin_url
 from operations.runtime import OperationRun, Outcome
-from operations.spec import Need, OperationSpec, OperationStatus, calls, need
+from operations.spec import Need, OperationSpec, OperationStatus, need
+from operations.waterfall import one_call
+from providers.base import Outcome as ProviderOutcome
 from providers.parallel import DEFAULT_PROCESSOR, processor_price, task_inputs
 
-PROVIDERS = ("parallel",)
+PLAN = one_call("parallel", "task_run")
 PROCESSOR_PARAM = "processor"
 _CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 
@@ -123,8 +125,7 @@ class MicroOp:
             run=partial(run_micro, self),
             requires=self.requires(),
             optional=self.optional(),
-            providers=PROVIDERS,
-            calls=tuple(calls(p, "task_run") for p in PROVIDERS),
+            plan=PLAN,
             params=(PROCESSOR_PARAM,),
             extra={"variants": [{"endpoint": v.endpoint, "inputs": list(v.inputs)} for v in self.variants]},
         )
@@ -174,8 +175,8 @@ async def run_micro(op: MicroOp, run: OperationRun) -> Outcome:
         op.task_fields(),
         processor(run.inputs, variant.processor),
     )
-    result = await run.first_found(run.ordered({"parallel": ("task_run", task)}))
-    if result is None:
+    result = await run.waterfall(task)
+    if result is None or result.outcome is not ProviderOutcome.FOUND:
         return run.miss()
     output = answer(op, result.data or {})
     if output is None:

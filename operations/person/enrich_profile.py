@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from operations.contracts.person_enrich import PersonProfileOutput
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, calls
+from operations.spec import OperationSpec, OperationStatus
+from operations.waterfall import Plan, Step
+from providers.base import Outcome as ProviderOutcome
 
-PROVIDERS = ("prospeo", "ampleleads", "leadmagic")
 _FIELDS = tuple(name for name in PersonProfileOutput.model_fields if name != "source_provider")
 
 
@@ -23,6 +26,30 @@ def _profile(data: Mapping[str, Any], provider: str, linkedin: str | None) -> di
     # The person was looked up by this URL, so it is theirs even when the answer leaves it out.
     profile["linkedin_url"] = profile["linkedin_url"] or linkedin
     return {**profile, "source_provider": provider}
+
+
+@dataclass(frozen=True, slots=True)
+class Requests:
+    """What each provider is asked: Prospeo by everything known, the others by LinkedIn profile."""
+
+    prospeo: dict[str, Any]
+    by_linkedin: dict[str, Any]
+    work_history: bool
+
+
+def _wants_work_history(requests: Requests) -> bool:
+    return requests.work_history
+
+
+PLAN = Plan(
+    "first_success",
+    (
+        Step("prospeo", "enrich_person", attrgetter("prospeo")),
+        # AmpleLeads scrapes the live profile (slow, 4 credits): only when the step asks for work history.
+        Step("ampleleads", "person_enrich", attrgetter("by_linkedin"), when=_wants_work_history),
+        Step("leadmagic", "b2b_profile", attrgetter("by_linkedin")),
+    ),
+)
 
 
 async def enrich_profile(run: OperationRun) -> Outcome:
@@ -44,16 +71,9 @@ async def enrich_profile(run: OperationRun) -> Outcome:
             "company_linkedin_url": inputs.linkedin("company_linkedin_url", kind="company"),
         }
     )
-    by_linkedin = _present({"linkedin_url": linkedin})
-    plan: dict[str, tuple[str, Mapping[str, Any]]] = {
-        "prospeo": ("enrich_person", prospeo),
-        "leadmagic": ("b2b_profile", by_linkedin),
-    }
-    # AmpleLeads scrapes the live profile (slow, 4 credits): only when the step asks for work history.
-    if inputs.flag("include_work_history"):
-        plan["ampleleads"] = ("person_enrich", by_linkedin)
-    found = await run.first_found(run.ordered(plan))
-    if found is None or found.data is None:
+    requests = Requests(prospeo, _present({"linkedin_url": linkedin}), inputs.flag("include_work_history"))
+    found = await run.waterfall(requests)
+    if found is None or found.outcome is not ProviderOutcome.FOUND or found.data is None:
         return run.miss()
     return Outcome(OperationStatus.FOUND, _profile(found.data, found.provider, linkedin))
 
@@ -79,13 +99,7 @@ OPERATIONS = [
             "company_name",
             "company_linkedin_url",
         ),
-        providers=PROVIDERS,
+        plan=PLAN,
         params=("include_work_history",),
-        # AmpleLeads is asked only when the step sets include_work_history.
-        calls=(
-            calls("prospeo", "enrich_person"),
-            calls("ampleleads", "person_enrich"),
-            calls("leadmagic", "b2b_profile"),
-        ),
     )
 ]

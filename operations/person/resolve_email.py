@@ -2,20 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from operations.contracts.person_contact import ResolveEmailOutput
-from operations.person.verification import VERIFIERS, verify_address
+from operations.person.verification import VERIFY_PLAN, Verification
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, calls, need
-from providers.base import Outcome as ProviderOutcome
-
-FINDERS = ("leadmagic", "icypeas", "parallel")
-_ACTIONS = {"leadmagic": "email_finder", "icypeas": "email_search", "parallel": "find_email"}
+from operations.spec import OperationSpec, OperationStatus, need
+from operations.waterfall import Plan, Step
+from providers.base import ProviderResult
 
 
 def _present(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
+
+
+@dataclass(slots=True)
+class EmailSearch(Verification):
+    """What each finder is asked, and the address found (by `finder`), then verified."""
+
+    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    finder: str | None = None
+
+    def found(self, step: Step[Any], result: ProviderResult) -> bool:
+        """Take the first finder answer that holds an address."""
+        email = (result.data or {}).get("email")
+        if isinstance(email, str) and email:
+            self.email, self.finder = email, step.provider
+            return True
+        return False
+
+
+def _finder(provider: str, action: str) -> Step[EmailSearch]:
+    return Step(provider, action, lambda search: search.requests[provider])
+
+
+# Each finder in turn; the first address found is verified (MillionVerifier, then Reoon).
+PLAN = Plan(
+    "first_success",
+    (
+        _finder("leadmagic", "email_finder"),
+        _finder("icypeas", "email_search"),
+        _finder("parallel", "find_email"),
+    ),
+    take=EmailSearch.found,
+    then=VERIFY_PLAN,
+)
 
 
 async def resolve_email(run: OperationRun) -> Outcome:
@@ -34,20 +66,19 @@ async def resolve_email(run: OperationRun) -> Outcome:
     # A lone first or last name is not a full name: LeadMagic and Parallel then skip, while Icypeas
     # searches on the one name it has.
     whole_name = full if " " in full else None
-    plan = {
-        "leadmagic": _present({**person, "full_name": whole_name}),
-        "icypeas": _present({**person, "full_name": full}),
-        "parallel": _present({**person, "full_name": whole_name}),
-    }
-    for provider, action, provider_inputs in run.ordered({p: (_ACTIONS[p], plan[p]) for p in FINDERS}):
-        result = await run.call(provider, action, provider_inputs)
-        email = (result.data or {}).get("email")
-        if result.outcome is ProviderOutcome.FOUND and isinstance(email, str) and email:
-            verdict = await verify_address(run, email)
-            output = {"email": email, "source_provider": provider, "verification": verdict}
-            return Outcome(OperationStatus.FOUND, output)
-    # No output at all on a miss, so a pipeline's context keeps whatever email it already had.
-    return run.miss()
+    search = EmailSearch(
+        requests={
+            "leadmagic": _present({**person, "full_name": whole_name}),
+            "icypeas": _present({**person, "full_name": full}),
+            "parallel": _present({**person, "full_name": whole_name}),
+        }
+    )
+    await run.waterfall(search)
+    if search.email is None:
+        # No output at all on a miss, so a pipeline's context keeps whatever email it already had.
+        return run.miss()
+    output = {"email": search.email, "source_provider": search.finder, "verification": search.best}
+    return Outcome(OperationStatus.FOUND, output)
 
 
 OPERATIONS = [
@@ -60,10 +91,6 @@ OPERATIONS = [
             need("company_domain", "company_website", "company_name"),
             need("first_name", "last_name", "full_name"),
         ),
-        providers=(*FINDERS, *VERIFIERS),
-        calls=(
-            *(calls(p, _ACTIONS[p]) for p in FINDERS),
-            *(calls(p, "verify", after_found=True) for p in VERIFIERS),
-        ),
+        plan=PLAN,
     )
 ]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from operations.contracts.person_contact import ResolveMobileOutput
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, calls, need
+from operations.spec import OperationSpec, OperationStatus, need
+from operations.waterfall import Plan, Step
+from providers.base import Outcome as ProviderOutcome
 
-PROVIDERS = ("leadmagic", "blitzapi")
+PLAN = Plan(
+    "first_success",
+    (
+        Step("leadmagic", "mobile_finder", itemgetter("leadmagic")),
+        Step("blitzapi", "find_phone", itemgetter("blitzapi")),
+    ),
+)
 
 
 async def resolve_mobile(run: OperationRun) -> Outcome:
@@ -21,13 +30,13 @@ async def resolve_mobile(run: OperationRun) -> Outcome:
     leadmagic = {"linkedin_url": linkedin, "work_email": work_email, "personal_email": personal_email}
     # BlitzAPI finds phones by LinkedIn profile only; without one its attempt is recorded as skipped.
     blitzapi: dict[str, Any] = {"linkedin_url": linkedin} if linkedin else {}
-    plan = {
-        "leadmagic": ("mobile_finder", {k: v for k, v in leadmagic.items() if v is not None}),
-        "blitzapi": ("find_phone", blitzapi),
-    }
-    found = await run.first_found(run.ordered(plan))
-    phone = (found.data or {}).get("mobile_phone") if found else None
-    if found is None or not isinstance(phone, str) or not phone:
+    found = await run.waterfall(
+        {"leadmagic": {k: v for k, v in leadmagic.items() if v is not None}, "blitzapi": blitzapi}
+    )
+    if found is None or found.outcome is not ProviderOutcome.FOUND:
+        return run.miss()
+    phone = (found.data or {}).get("mobile_phone")
+    if not isinstance(phone, str) or not phone:
         return run.miss()
     return Outcome(OperationStatus.FOUND, {"mobile_phone": phone, "source_provider": found.provider})
 
@@ -40,8 +49,7 @@ OPERATIONS = [
         run=resolve_mobile,
         # `email` is what resolve_email leaves in a pipeline's context, so it counts as a work email.
         requires=(need("profile_url", "linkedin_url", "work_email", "personal_email", "email"),),
-        providers=PROVIDERS,
+        plan=PLAN,
         order_configurable=True,
-        calls=(calls("leadmagic", "mobile_finder"), calls("blitzapi", "find_phone")),
     )
 ]

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from operations.contracts.person_search import PersonSearchItem, PersonSearchOutput
 from operations.inputs import Inputs, clean_text, normalize_linkedin_url
 from operations.runtime import OperationRun, Outcome
-from operations.spec import FanOut, OperationSpec, OperationStatus, calls, need
-from providers.base import Outcome as ProviderOutcome
+from operations.spec import FanOut, OperationSpec, OperationStatus, need
+from operations.waterfall import Plan, Step
 from providers.base import ProviderResult
 
-PROVIDERS = ("prospeo", "blitzapi", "companyenrich", "leadmagic")
 DEFAULT_MAX_RESULTS = 100
 MAX_RESULTS = 500
 MAX_PAGE = 1000
@@ -23,31 +22,6 @@ _ITEM_FIELDS = tuple(name for name in PersonSearchItem.model_fields if name not 
 _FILTER_DEPTH = 4  # how deep caller-supplied filters and cascades may nest
 _VP = {"vp", "svp", "evp", "avp"}
 _C_TEAM = {"chief", "ceo", "cto", "cfo", "coo", "cmo", "cro", "cio", "ciso", "cpo", "founder", "owner"}
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One provider action of a routing plan; `key` names it in the output's pagination."""
-
-    key: str
-    provider: str
-    action: str
-    # Lists one company's people, so its records may omit the company (the search named it).
-    company_scoped: bool = False
-
-
-PROSPEO = Step("prospeo", "prospeo", "search_person")
-COMPANYENRICH = Step("companyenrich", "companyenrich", "search_people")
-BLITZ_EMPLOYEES = Step("blitzapi_employees", "blitzapi", "employee_finder", company_scoped=True)
-BLITZ_ICP = Step("blitzapi_icp", "blitzapi", "waterfall_icp", company_scoped=True)
-LEADMAGIC_EMPLOYEES = Step("leadmagic_employees", "leadmagic", "employee_finder", company_scoped=True)
-LEADMAGIC_ROLE = Step("leadmagic_role", "leadmagic", "role_finder", company_scoped=True)
-_DEFAULT_STEPS = {
-    "prospeo": PROSPEO,
-    "blitzapi": BLITZ_EMPLOYEES,
-    "companyenrich": COMPANYENRICH,
-    "leadmagic": LEADMAGIC_EMPLOYEES,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +122,164 @@ def job_level_for(title: str) -> str:
     return "Manager"
 
 
-def plan_steps(query: Query, order: Sequence[str]) -> list[Step]:
+def _present(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v not in (None, [], {})}
+
+
+@dataclass(slots=True)
+class Search:
+    """The query, the company's LinkedIn page as known so far, and the winning step's people."""
+
+    query: Query
+    company_linkedin_url: str | None
+    people: list[dict[str, Any]] = field(default_factory=list)
+    pagination: dict[str, dict[str, int | None]] = field(default_factory=dict)
+
+    def take(self, step: Step[Search], result: ProviderResult) -> bool:
+        """Learn the company page from the lookup; take a step's answer when it names anyone."""
+        if step is BLITZ_LOOKUP:
+            if result.data:
+                self.company_linkedin_url = normalize_linkedin_url(
+                    result.data.get("company_linkedin_url"), "company"
+                )
+            return False
+        people = dedupe(items_of(step, result, self.query))[: self.query.max_results]
+        if not people:
+            return False
+        self.people = people
+        self.pagination = {step.key: page_of(step, result, self.query)}
+        return True
+
+
+def _company(query: Query) -> dict[str, Any]:
+    return {"company_domain": query.company_domain, "company_name": query.company_name}
+
+
+def _own_filters(query: Query, provider: str) -> dict[str, Any]:
+    own = query.provider_filters.get(provider)
+    return {"provider_filters": {provider: own}} if own else {}
+
+
+def _prospeo_request(search: Search) -> dict[str, Any]:
+    query = search.query
+    title = query.job_title or query.query
+    values = {**_company(query), "job_title": title, "location": query.location, "page": query.page}
+    return _present({**values, **_own_filters(query, "prospeo")})
+
+
+def _companyenrich_request(search: Search) -> dict[str, Any]:
+    query = search.query
+    values = {
+        **_company(query),
+        "job_title": query.job_title or query.query,
+        "job_level": query.job_level,
+        "job_function": query.job_function,
+        "location": query.location,
+        "page": query.page,
+        "max_results": query.max_results,
+    }
+    return _present({**values, **_own_filters(query, "companyenrich")})
+
+
+def _blitz_employees_request(search: Search) -> dict[str, Any]:
+    query = search.query
+    levels = query.job_level or ([job_level_for(query.job_title)] if query.job_title else [])
+    values = {
+        "company_linkedin_url": search.company_linkedin_url,
+        "job_level": levels,
+        "job_function": query.job_function,
+        "country_code": query.country_codes,
+        "max_results": query.max_results,
+        "page": query.page,
+    }
+    return _present(values)
+
+
+def _blitz_icp_request(search: Search) -> dict[str, Any]:
+    query = search.query
+    values = {
+        "company_linkedin_url": search.company_linkedin_url,
+        "cascade": query.cascade,
+        "max_results": query.max_results,
+    }
+    return _present(values)
+
+
+def _leadmagic_role_request(search: Search) -> dict[str, Any]:
+    return _present({**_company(search.query), "job_title": search.query.job_title})
+
+
+def _leadmagic_employees_request(search: Search) -> dict[str, Any]:
+    return _present({**_company(search.query), "max_results": search.query.max_results})
+
+
+def _needs_company_page(search: Search) -> bool:
+    return search.company_linkedin_url is None and bool(search.query.company_domain)
+
+
+def _has_cascade(search: Search) -> bool:
+    return bool(search.query.cascade)
+
+
+def _has_job_title(search: Search) -> bool:
+    return bool(search.query.job_title)
+
+
+def _lacks(condition: Callable[[Search], bool]) -> Callable[[Search], bool]:
+    return lambda search: not condition(search)
+
+
+# BlitzAPI searches by company LinkedIn page only: learn it from the domain first (a miss leaves the
+# page unknown, and BlitzAPI's attempt is then recorded as skipped).
+BLITZ_LOOKUP = Step(
+    "blitzapi",
+    "domain_to_linkedin",
+    lambda search: {"company_domain": search.query.company_domain},
+    when=_needs_company_page,
+)
+PROSPEO = Step("prospeo", "search_person", _prospeo_request, key="prospeo")
+COMPANYENRICH = Step("companyenrich", "search_people", _companyenrich_request, key="companyenrich")
+BLITZ_ICP = Step(
+    "blitzapi",
+    "waterfall_icp",
+    _blitz_icp_request,
+    when=_has_cascade,
+    lookup=BLITZ_LOOKUP,
+    lookup_gates=False,
+    key="blitzapi_icp",
+)
+BLITZ_EMPLOYEES = Step(
+    "blitzapi",
+    "employee_finder",
+    _blitz_employees_request,
+    when=_lacks(_has_cascade),
+    alternative=BLITZ_ICP,
+    lookup=BLITZ_LOOKUP,
+    lookup_gates=False,
+    key="blitzapi_employees",
+)
+LEADMAGIC_ROLE = Step(
+    "leadmagic", "role_finder", _leadmagic_role_request, when=_has_job_title, key="leadmagic_role"
+)
+LEADMAGIC_EMPLOYEES = Step(
+    "leadmagic",
+    "employee_finder",
+    _leadmagic_employees_request,
+    when=_lacks(_has_job_title),
+    alternative=LEADMAGIC_ROLE,
+    key="leadmagic_employees",
+)
+_DEFAULT_STEPS = {
+    "prospeo": PROSPEO,
+    "blitzapi": BLITZ_EMPLOYEES,
+    "companyenrich": COMPANYENRICH,
+    "leadmagic": LEADMAGIC_EMPLOYEES,
+}
+# They list one company's people, so their records may omit the company (the search named it).
+_COMPANY_SCOPED = frozenset({BLITZ_EMPLOYEES, BLITZ_ICP, LEADMAGIC_EMPLOYEES, LEADMAGIC_ROLE})
+
+
+def plan_steps(query: Query, order: Sequence[str]) -> list[Step[Search]]:
     """Choose the steps to try, in order: the cascade, job-title or default path (§8)."""
     if query.cascade:
         return [BLITZ_ICP]
@@ -161,65 +292,23 @@ def plan_steps(query: Query, order: Sequence[str]) -> list[Step]:
     return [_DEFAULT_STEPS[p] for p in configured]
 
 
-def _present(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v not in (None, [], {})}
+def _route(search: Search, order: Sequence[str]) -> list[Step[Search]]:
+    return plan_steps(search.query, order)
 
 
-def step_inputs(step: Step, query: Query, company_linkedin_url: str | None) -> dict[str, Any]:
-    """Return the canonical inputs the step's adapter reads."""
-    title = query.job_title or query.query
-    company = {"company_domain": query.company_domain, "company_name": query.company_name}
-    own_filters = query.provider_filters.get(step.provider)
-    filters = {"provider_filters": {step.provider: own_filters}} if own_filters else {}
-    if step is PROSPEO:
-        values = {**company, "job_title": title, "location": query.location, "page": query.page}
-    elif step is COMPANYENRICH:
-        values = {
-            **company,
-            "job_title": title,
-            "job_level": query.job_level,
-            "job_function": query.job_function,
-            "location": query.location,
-            "page": query.page,
-            "max_results": query.max_results,
-        }
-    elif step is BLITZ_EMPLOYEES:
-        levels = query.job_level or ([job_level_for(query.job_title)] if query.job_title else [])
-        values = {
-            "company_linkedin_url": company_linkedin_url,
-            "job_level": levels,
-            "job_function": query.job_function,
-            "country_code": query.country_codes,
-            "max_results": query.max_results,
-            "page": query.page,
-        }
-        filters = {}
-    elif step is BLITZ_ICP:
-        values = {
-            "company_linkedin_url": company_linkedin_url,
-            "cascade": query.cascade,
-            "max_results": query.max_results,
-        }
-        filters = {}
-    elif step is LEADMAGIC_ROLE:
-        values, filters = {**company, "job_title": query.job_title}, {}
-    else:
-        values, filters = {**company, "max_results": query.max_results}, {}
-    return _present({**values, **filters})
-
-
-async def _call(
-    run: OperationRun, provider: str, action: str, inputs: Mapping[str, Any]
-) -> ProviderResult | None:
-    """Call through the run (a caller that raises is recorded by the run as a failed attempt)."""
-    return await run.call(provider, action, inputs)
+PLAN = Plan(
+    "first_success",
+    (PROSPEO, BLITZ_EMPLOYEES, COMPANYENRICH, LEADMAGIC_EMPLOYEES),
+    take=Search.take,
+    route=_route,
+)
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def raw_records(step: Step, body: Any) -> list[dict[str, Any]]:
+def raw_records(step: Step[Search], body: Any) -> list[dict[str, Any]]:
     """Return the provider's own records behind the adapter's items, in the adapter's order."""
     if not isinstance(body, dict):
         return []
@@ -234,7 +323,7 @@ def raw_records(step: Step, body: Any) -> list[dict[str, Any]]:
     return _dicts(body.get("results"))
 
 
-def items_of(step: Step, result: ProviderResult, query: Query) -> list[dict[str, Any]]:
+def items_of(step: Step[Search], result: ProviderResult, query: Query) -> list[dict[str, Any]]:
     """Return the result's people as contract items, each with its raw record."""
     found = _dicts((result.data or {}).get("results"))
     raws = raw_records(step, result.raw)
@@ -243,7 +332,7 @@ def items_of(step: Step, result: ProviderResult, query: Query) -> list[dict[str,
     items = []
     for item, raw in zip(found, raws, strict=True):
         record = {name: item.get(name) for name in _ITEM_FIELDS}
-        if step.company_scoped:
+        if step in _COMPANY_SCOPED:
             record["current_company_domain"] = record["current_company_domain"] or query.company_domain
             record["current_company_name"] = record["current_company_name"] or query.company_name
         items.append({**record, "source_provider": step.provider, "raw": raw})
@@ -281,7 +370,7 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def page_of(step: Step, result: ProviderResult, query: Query) -> dict[str, int | None]:
+def page_of(step: Step[Search], result: ProviderResult, query: Query) -> dict[str, int | None]:
     """Describe the page a step returned, in the same words for every provider."""
     data = result.data or {}
     given = data.get("pagination")
@@ -306,33 +395,17 @@ async def search(run: OperationRun) -> Outcome:
     query = read_query(run.inputs)
     if not query.usable:
         return run.unusable("none of the search inputs is usable")
-    linkedin = query.company_linkedin_url
-    resolved = False
-    for step in plan_steps(query, run.provider_order):
-        if step.provider == "blitzapi" and linkedin is None and query.company_domain and not resolved:
-            # BlitzAPI searches by company LinkedIn page only: learn it from the domain first.
-            resolved = True
-            found = await _call(
-                run, "blitzapi", "domain_to_linkedin", {"company_domain": query.company_domain}
-            )
-            if found is not None and found.outcome is ProviderOutcome.FOUND and found.data:
-                linkedin = normalize_linkedin_url(found.data.get("company_linkedin_url"), "company")
-        result = await _call(run, step.provider, step.action, step_inputs(step, query, linkedin))
-        if result is None or result.outcome is not ProviderOutcome.FOUND:
-            continue
-        people = dedupe(items_of(step, result, query))[: query.max_results]
-        if not people:
-            continue
-        output = {
-            "results": people,
-            "result_count": len(people),
-            "provider_order_used": list(
-                dict.fromkeys(a.provider for a in run.attempts if a.status != "skipped")
-            ),
-            "pagination": {step.key: page_of(step, result, query)},
-        }
-        return Outcome(OperationStatus.FOUND, output)
-    return run.miss()
+    found = Search(query, query.company_linkedin_url)
+    await run.waterfall(found)
+    if not found.people:
+        return run.miss()
+    output = {
+        "results": found.people,
+        "result_count": len(found.people),
+        "provider_order_used": list(dict.fromkeys(a.provider for a in run.attempts if a.status != "skipped")),
+        "pagination": found.pagination,
+    }
+    return Outcome(OperationStatus.FOUND, output)
 
 
 OPERATIONS = [
@@ -357,7 +430,7 @@ OPERATIONS = [
             ),
         ),
         optional=("page", "limit", "max_results"),
-        providers=PROVIDERS,
+        plan=PLAN,
         fan_out=FanOut(
             "results",
             "person",
@@ -380,11 +453,5 @@ OPERATIONS = [
             "provider_filters",
         ),
         order_configurable=True,
-        calls=(
-            calls("prospeo", "search_person"),
-            calls("blitzapi", "domain_to_linkedin", "employee_finder", alternatives=("waterfall_icp",)),
-            calls("companyenrich", "search_people"),
-            calls("leadmagic", "employee_finder", alternatives=("role_finder",)),
-        ),
     )
 ]

@@ -2,38 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from operations.runtime import OperationRun
-from providers.base import Outcome, ProviderResult
-
-VERIFIERS = ("millionverifier", "reoon")
+from operations.waterfall import Plan, Step
+from providers.base import ProviderResult
 
 
-def _verdict(result: ProviderResult) -> dict[str, Any]:
-    data = result.data or {}
-    return {
-        "provider": result.provider,
-        "status": str(data.get("status") or "unknown"),
-        "inconclusive": bool(data.get("inconclusive", True)),
-        "raw_response": result.raw if isinstance(result.raw, dict) else None,
-    }
+@dataclass(slots=True)
+class Verification:
+    """An address to verify, and the verdicts given for it so far."""
 
+    email: str | None = None
+    verdict: dict[str, Any] | None = None  # the first conclusive one
+    fallback: dict[str, Any] | None = None  # the first inconclusive one
 
-async def verify_address(run: OperationRun, email: str) -> dict[str, Any] | None:
-    """Verify email with the first verifier, and the next only when the first is missing or inconclusive.
-
-    Returns the conclusive verdict if any, else the best inconclusive one, else None.
-    """
-    fallback: dict[str, Any] | None = None
-    # resolve_email's own order names the finders, not the verifiers: fall back to the default order.
-    order = [p for p in run.provider_order if p in VERIFIERS] or list(VERIFIERS)
-    for provider in order:
-        result = await run.call(provider, "verify", {"email": email})
-        if result.outcome is not Outcome.FOUND:
-            continue
-        verdict = _verdict(result)
+    def take(self, step: Step[Any], result: ProviderResult) -> bool:
+        """Keep a verifier's verdict; a conclusive one ends the waterfall."""
+        data = result.data or {}
+        verdict = {
+            "provider": result.provider,
+            "status": str(data.get("status") or "unknown"),
+            "inconclusive": bool(data.get("inconclusive", True)),
+            "raw_response": result.raw if isinstance(result.raw, dict) else None,
+        }
         if not verdict["inconclusive"]:
-            return verdict
-        fallback = fallback or verdict
-    return fallback
+            self.verdict = verdict
+            return True
+        self.fallback = self.fallback or verdict
+        return False
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        """The conclusive verdict if any, else the best inconclusive one, else None."""
+        return self.verdict or self.fallback
+
+
+def _address(verification: Verification) -> dict[str, Any]:
+    return {"email": verification.email}
+
+
+# The next verifier is asked only when the first is missing or inconclusive.
+VERIFY_PLAN: Plan[Verification] = Plan(
+    "first_success",
+    (Step("millionverifier", "verify", _address), Step("reoon", "verify", _address)),
+    take=Verification.take,
+)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from operations.contracts.person_contact import VerifyEmailOutput
-from operations.person.verification import VERIFIERS, verify_address
+from operations.person.verification import VERIFY_PLAN, Verification
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, calls, need
+from operations.spec import OperationSpec, OperationStatus, need
 
 
 async def verify_email(run: OperationRun) -> Outcome:
@@ -13,10 +13,11 @@ async def verify_email(run: OperationRun) -> Outcome:
     email = run.inputs.email("email", "work_email")
     if email is None:
         return run.unusable("email is not an email address")
-    verdict = await verify_address(run, email)
-    if verdict is None:
+    verification = Verification(email)
+    await run.waterfall(verification)
+    if verification.best is None:
         return run.miss()
-    return Outcome(OperationStatus.VERIFIED, {"email": email, "verification": verdict})
+    return Outcome(OperationStatus.VERIFIED, {"email": email, "verification": verification.best})
 
 
 OPERATIONS = [
@@ -26,8 +27,7 @@ OPERATIONS = [
         output=VerifyEmailOutput,
         run=verify_email,
         requires=(need("email", "work_email"),),
-        providers=VERIFIERS,
+        plan=VERIFY_PLAN,
         order_configurable=True,
-        calls=tuple(calls(p, "verify") for p in VERIFIERS),
     )
 ]

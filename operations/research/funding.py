@@ -5,7 +5,8 @@ from __future__ import annotations
 from operations.contracts.research import VcFundingOutput
 from operations.research.revenueinfra import DOMAIN_INPUTS, PROVIDER, ask, domain_request
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, calls, need
+from operations.spec import OperationSpec, OperationStatus, need
+from operations.waterfall import one_call
 
 
 async def check_vc_funding(run: OperationRun) -> Outcome:
@@ -13,7 +14,7 @@ async def check_vc_funding(run: OperationRun) -> Outcome:
     request = domain_request(run.inputs)
     if request is None:
         return run.unusable("company_domain is not a usable domain")
-    answer = await ask(run, "vc_funding", request)
+    answer = await ask(run, request)
     if isinstance(answer, Outcome):
         return answer
     names = list(answer.get("vc_names") or [])
@@ -39,7 +40,6 @@ OPERATIONS = [
         output=VcFundingOutput,
         run=check_vc_funding,
         requires=(need(*DOMAIN_INPUTS),),
-        providers=(PROVIDER,),
-        calls=(calls(PROVIDER, "vc_funding"),),
+        plan=one_call(PROVIDER, "vc_funding"),
     )
 ]

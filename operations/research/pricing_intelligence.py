@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,8 +10,9 @@ from operations.contracts.pricing import PricingIntelligenceOutput
 from operations.inputs import Inputs, normalize_domain
 from operations.research.revenueinfra import DOMAIN_INPUTS, PROVIDER
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus, calls, need
-from providers.base import Outcome as ProviderOutcome
+from operations.spec import OperationSpec, OperationStatus, need
+from operations.waterfall import Plan, Step
+from providers.base import ProviderResult
 from providers.revenueinfra.pricing import FIELDS, action_name
 
 
@@ -29,6 +30,32 @@ def page_url(inputs: Inputs) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or normalize_domain(host) is None:
         return None
     return url
+
+
+@dataclass(slots=True)
+class Analysis:
+    """The pricing page asked about, and the facts the analyses found (by field)."""
+
+    request: dict[str, Any]
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def take(self, step: Step[Analysis], result: ProviderResult) -> bool:
+        """Keep the fact this analysis is about (its step's key)."""
+        if result.data is not None:
+            self.facts[step.key] = result.data.get(step.key)
+        return False
+
+
+def _request(analysis: Analysis) -> dict[str, Any]:
+    return analysis.request
+
+
+# Every analysis is called whatever the others answer, so all fourteen run at once.
+PLAN = Plan(
+    "fixed_sequence",
+    tuple(Step(PROVIDER, action_name(fact), _request, key=fact) for fact in FIELDS),
+    take=Analysis.take,
+)
 
 
 async def pricing_intelligence(run: OperationRun) -> Outcome:
@@ -49,21 +76,18 @@ async def pricing_intelligence(run: OperationRun) -> Outcome:
     name = run.inputs.text("company_name", max_length=200)
     if name is not None:
         request["company_name"] = name
-    results = await asyncio.gather(*(run.call(PROVIDER, action_name(field), request) for field in FIELDS))
-    facts = {
-        field: result.data.get(field)
-        for field, result in zip(FIELDS, results, strict=True)
-        if result.outcome is ProviderOutcome.FOUND and result.data is not None
-    }
-    resolved = sum(value is not None for value in facts.values())
+    analysis = Analysis(request)
+    last = await run.waterfall(analysis)
+    resolved = sum(value is not None for value in analysis.facts.values())
     if resolved == 0:
         miss = run.miss()
-        if miss.status is OperationStatus.SKIPPED:  # as for every RevenueInfra operation: no key fails
-            return Outcome(OperationStatus.FAILED, None, f"{PROVIDER} skipped: {results[0].skip_reason}")
+        if miss.status is OperationStatus.SKIPPED and last is not None:
+            # As for every RevenueInfra operation, no key fails.
+            return Outcome(OperationStatus.FAILED, None, f"{PROVIDER} skipped: {last.skip_reason}")
         return miss
     output = {
         "pricing_page_url": url,
-        **{field: facts.get(field) for field in FIELDS},
+        **{fact: analysis.facts.get(fact) for fact in FIELDS},
         "fields_resolved": resolved + 1,  # the page URL counts as a resolved field
         "source_provider": PROVIDER,
     }
@@ -78,8 +102,6 @@ OPERATIONS = [
         run=pricing_intelligence,
         requires=(need("pricing_page_url"),),
         optional=(*DOMAIN_INPUTS, "company_name"),
-        providers=(PROVIDER,),
-        policy="fixed_sequence",
-        calls=(calls(PROVIDER, *(action_name(field) for field in FIELDS)),),
+        plan=PLAN,
     )
 ]

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from operations.inputs import Inputs
 from operations.runtime import OperationRun, Outcome
-from operations.spec import FanOut, Need, OperationSpec, OperationStatus, calls, need
+from operations.spec import FanOut, Need, OperationSpec, OperationStatus, need
+from operations.waterfall import one_call
 from providers.base import Outcome as ProviderOutcome
 
 PROVIDER = "revenueinfra"
@@ -22,19 +23,21 @@ MAX_ITEMS = 1_000
 Request = Callable[[Inputs], "dict[str, Any] | None"]
 
 
-async def ask(run: OperationRun, action: str, inputs: Mapping[str, Any]) -> dict[str, Any] | Outcome:
-    """Call one RevenueInfra action; return its data when found, else the operation's outcome.
+async def ask(run: OperationRun, request: Mapping[str, Any]) -> dict[str, Any] | Outcome:
+    """Run the operation's one RevenueInfra call; return its data when found, else the operation's outcome.
 
     RI rules (CONTRACTS §9): not_found stays not_found; a failed or skipped call (no key) fails the
     operation, since RevenueInfra is its only source.
     """
-    result = await run.call(PROVIDER, action, inputs)
+    result = await run.waterfall(request)
+    if result is None:
+        return Outcome(OperationStatus.FAILED, None, f"{PROVIDER} was not called")
     if result.outcome is ProviderOutcome.FOUND and result.data is not None:
         return result.data
     if result.outcome is ProviderOutcome.NOT_FOUND:
         return Outcome(OperationStatus.NOT_FOUND)
     reason = result.skip_reason or result.error_class or result.message or result.outcome
-    return Outcome(OperationStatus.FAILED, None, f"{PROVIDER} {action} {result.outcome}: {reason}")
+    return Outcome(OperationStatus.FAILED, None, f"{PROVIDER} {result.action} {result.outcome}: {reason}")
 
 
 def domain_request(inputs: Inputs) -> dict[str, Any] | None:
@@ -67,7 +70,7 @@ def list_operation(lookup: ListLookup) -> OperationSpec:
         if request is None:
             wanted = " or ".join(n.label for n in lookup.requires)
             return run.unusable(f"no usable {wanted}")
-        answer = await ask(run, lookup.action, request)
+        answer = await ask(run, request)
         if isinstance(answer, Outcome):
             return answer
         limit = run.inputs.integer("max_results", MAX_ITEMS, lo=1, hi=MAX_ITEMS)
@@ -85,8 +88,7 @@ def list_operation(lookup: ListLookup) -> OperationSpec:
         run=run_lookup,
         requires=lookup.requires,
         optional=lookup.optional,
-        providers=(PROVIDER,),
-        calls=(calls(PROVIDER, lookup.action),),
+        plan=one_call(PROVIDER, lookup.action),
         fan_out=lookup.fan_out,
         params=("max_results",),
     )

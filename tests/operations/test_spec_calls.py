@@ -1,11 +1,11 @@
-"""Every operation declares the provider actions it may call, and each is a real adapter action."""
+"""Every operation's plan names provider actions its adapters have, and only plans that can run."""
 
 from __future__ import annotations
 
 import pytest
 
 from operations.registry import all_operations
-from operations.spec import OperationSpec, calls
+from operations.waterfall import Plan, ProviderCalls, Step
 from providers.registry import all_providers
 
 
@@ -19,20 +19,14 @@ def test_each_provider_of_an_operation_names_actions_its_adapter_has(operation_i
         assert set(declared.every_action) <= set(actions), declared
 
 
-def test_a_declaration_must_match_the_providers() -> None:
-    base = all_operations()["company.enrich.technographics"]
-    with pytest.raises(ValueError, match="calls must name each provider once"):
-        OperationSpec(
-            id="x.y",
-            description="",
-            output=base.output,
-            run=base.run,
-            providers=("leadmagic",),
-            calls=(calls("leadmagic", "technographics"), calls("prospeo", "enrich_company")),
-        )
+def test_a_plan_that_cannot_run_under_its_policy_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs a take"):
+        Plan("merge_accumulate", (Step("prospeo", "enrich_company"),))
+    with pytest.raises(ValueError, match="calls every step at once"):
+        Plan("fixed_sequence", (Step("leadmagic", "technographics", when=bool),))
 
 
 def test_resolve_email_verifies_only_after_a_finder_found() -> None:
     spec = all_operations()["person.contact.resolve_email"]
     assert [c.provider for c in spec.calls if c.after_found] == ["millionverifier", "reoon"]
-    assert spec.calls_of("leadmagic") == calls("leadmagic", "email_finder")
+    assert spec.calls_of("leadmagic") == ProviderCalls("leadmagic", ("email_finder",))
