@@ -364,8 +364,7 @@ class FreshnessLookup:
 
     async def lookup(self, step: PlannedStep, state: RunState) -> Mapping[str, Any] | None:
         """Return the stored entity that makes this step skippable for the run, or None."""
-        rule = step.skip_if_fresh
-        if not rule or float(rule.get("max_age_hours", 0) or 0) <= 0:
+        if step.skip_if_fresh is None:
             return None
         future: asyncio.Future[Mapping[str, Any] | None] = asyncio.get_running_loop().create_future()
         queue = self._waiting.setdefault(step.position, [])
@@ -383,9 +382,9 @@ class FreshnessLookup:
     def _fresh(
         self, step: PlannedStep, waiting: Sequence[tuple[RunState, Any]]
     ) -> list[Mapping[str, Any] | None]:
-        rule = step.skip_if_fresh or {}
-        hours = float(rule.get("max_age_hours", 0) or 0)
-        fields = [f for f in rule.get("identity_fields", []) if isinstance(f, str)]
+        rule = step.skip_if_fresh
+        assert rule is not None  # only steps with a rule are looked up
+        hours, fields = float(rule.max_age_hours), rule.identity_fields
         found: dict[uuid.UUID, Mapping[str, Any] | None] = {}
         with self._engine.connect() as conn:
             for entity_type in ENTITY_TYPES:

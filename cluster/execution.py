@@ -143,9 +143,8 @@ def end_remaining(state: RunState, plan: Plan, position: int, reason: SkipReason
 
 def skip_for_condition(state: RunState, step: PlannedStep) -> StepOutcome:
     """Record a step skipped because its condition was false."""
-    return _skip(
-        state, step, SkipReason.CONDITION_NOT_MET, condition=step.condition, step_position=step.position
-    )
+    condition = step.condition.model_dump() if step.condition is not None else None
+    return _skip(state, step, SkipReason.CONDITION_NOT_MET, condition=condition, step_position=step.position)
 
 
 def skip_for_freshness(state: RunState, step: PlannedStep, fresh: Mapping[str, Any]) -> StepOutcome:
@@ -159,7 +158,7 @@ def skip_for_freshness(state: RunState, step: PlannedStep, fresh: Mapping[str, A
         SkipReason.ENTITY_STATE_FRESH,
         entity_id=str(fresh.get("entity_id")),
         last_enriched_at=enriched.isoformat() if isinstance(enriched, datetime) else enriched,
-        skip_if_fresh=dict(step.skip_if_fresh or {}),
+        skip_if_fresh=step.skip_if_fresh.model_dump() if step.skip_if_fresh is not None else {},
     )
 
 
@@ -178,7 +177,7 @@ async def execute_step(
         step.spec,
         input_context,
         caller=caller,
-        params=step.step_config,
+        params=step.params,
         provider_order=step.provider_order,
         run_id=operation_run_id(state.run_id, step.position),
         journal=journal,
