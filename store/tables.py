@@ -624,7 +624,7 @@ webhook_deliveries = Table(
     Column("event_type", Text, nullable=False),
     Column("submission_id", UUID(as_uuid=True)),
     Column("payload", JSONB, nullable=False),  # the body sent, as {id, type, created_at, data}
-    Column("status", Text, nullable=False, server_default=text("'pending'")),
+    Column("status", Text, nullable=False, server_default=text(f"'{DeliveryStatus.PENDING}'")),
     Column("attempt_count", Integer, nullable=False, server_default=text("0")),
     # When a pending delivery is next due; a claimed one is pushed past the claim's lease.
     Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
