@@ -31,9 +31,8 @@ def operation_run_id(run_id: uuid.UUID, position: int) -> uuid.UUID:
     return uuid.uuid5(OPERATION_RUN_NAMESPACE, f"{run_id}:{position}")
 
 
-STOPPED: Final = (
-    "stopped"  # a run's state in its chunk when the engine stopped it: it stays running, unfinished
-)
+# A run's state in its chunk when the engine stopped it: it stays running (unfinished) in the database.
+STOPPED: Final = "stopped"
 
 
 @dataclass
