@@ -17,7 +17,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from blueprints.conditions import AsGiven, StepCondition, without_tags
+from blueprints.conditions import Always, AsGiven, StepCondition, without_tags
 
 OPERATION_ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 MAX_STEPS = 100
@@ -80,6 +80,11 @@ class StepConfig(AsGiven):
     def params(self) -> dict[str, Any]:
         """The operation's parameters (every key that is not the engine's)."""
         return dict(self.model_extra or {})
+
+    @property
+    def has_condition(self) -> bool:
+        """Tell whether the step runs only when a condition holds (`{}` and null are none)."""
+        return self.condition is not None and not isinstance(self.condition, Always)
 
     @property
     def fans_out(self) -> bool:
