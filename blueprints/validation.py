@@ -1,6 +1,6 @@
 """Static validation of a blueprint against the operation registry, before anything is stored or run.
 
-Every enabled step's operation must exist; its conditions and engine parameters must be well-formed;
+Every enabled step's operation must exist (its `step_config` was typed and checked by the schema);
 `fan_out` only on an operation that declares a list to fan out over; and each required input must be
 producible — by the entity's own fields (the blueprint's `entity_inputs`, or, when it declares none,
 whatever its first step needs), by the outputs of earlier steps, or, after a fan-out, by the child's
@@ -12,11 +12,9 @@ from __future__ import annotations
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import BaseModel
 
-from blueprints.conditions import condition_problems
 from blueprints.schema import BlueprintStep
 from operations.spec import FanOut, OperationSpec
 
@@ -48,21 +46,6 @@ def item_fields(spec: OperationSpec, fan_out: FanOut) -> set[str]:
     return {fan_out.rename.get(name, name) for name in fields} | set(fan_out.rename.values())
 
 
-def _skip_if_fresh_problems(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, Mapping):
-        return ["step_config.skip_if_fresh must be an object {max_age_hours, identity_fields}"]
-    problems = []
-    hours = value.get("max_age_hours")
-    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
-        problems.append("step_config.skip_if_fresh.max_age_hours must be a number above 0")
-    fields = value.get("identity_fields", [])
-    if not isinstance(fields, list) or not all(isinstance(f, str) and f for f in fields):
-        problems.append("step_config.skip_if_fresh.identity_fields must be a list of field names")
-    return problems
-
-
 def validate_steps(
     steps: Sequence[BlueprintStep],
     registry: Mapping[str, OperationSpec],
@@ -83,11 +66,7 @@ def validate_steps(
         if spec is None:
             problem("operation_id", f"unknown operation {step.operation_id!r}")
             continue
-        for message in condition_problems(step.step_config.get("condition"), "step_config.condition"):
-            problem("step_config", message)
-        for message in _skip_if_fresh_problems(step.step_config.get("skip_if_fresh")):
-            problem("step_config", message)
-        fans_out = step.fan_out or step.step_config.get("fan_out") is True
+        fans_out = step.fan_out or step.step_config.fans_out
         if fans_out and spec.fan_out is None:
             problem("fan_out", f"{spec.id} returns no list of entities to fan out over")
         if available is None:

@@ -49,8 +49,9 @@ from cli.blueprints import (
 from cli.context import INTERRUPTED, CliError, one_line_errors, open_database
 from cli.enrich_output import InputJoin, OutputError, Written, check_writable, children_path, write_outputs
 from cli.entry import interrupted
-from cli.progress import FINAL_STATUSES, Snapshot, print_summary, watch
+from cli.progress import Snapshot, print_summary, watch
 from config import Settings
+from config.vocabulary import SubmissionStatus
 from operations.registry import all_operations
 from store.errors import NotFoundError
 from store.repositories import companies, orgs
@@ -464,7 +465,7 @@ class Cluster:
         def check() -> None:
             import ray
 
-            from cluster.coordinator import find_coordinator
+            from cluster.coordinator import CoordinatorState, find_coordinator
 
             handle = find_coordinator(submission_id)
             if handle is not None:
@@ -473,7 +474,7 @@ class Cluster:
                     state = progress["state"]
                 except Exception:  # busy or dying: look again next time
                     return
-                if state != "crashed":
+                if state != CoordinatorState.CRASHED:
                     return
                 ray.kill(handle, no_restart=True)
             if self.relaunches >= MAX_RELAUNCHES:
@@ -551,7 +552,7 @@ def run_enrich(
         cluster: Cluster | None = None
         try:
             keep_alive = None
-            if submission["status"] not in FINAL_STATUSES:
+            if submission["status"] not in SubmissionStatus.final():
                 _say(console, _describe_providers(settings))
                 try:
                     cluster = Cluster(settings, console)

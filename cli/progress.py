@@ -21,9 +21,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Column, Table
 from sqlalchemy import Connection, Engine
 
+from config.vocabulary import StepStatus, SubmissionStatus
 from store.repositories import progress
 
-FINAL_STATUSES = ("completed", "failed", "canceled", "budget_exhausted")
 # A poll may take at most this share of the wall time (a 1M-row submission's counts take ~0.2 s).
 POLL_DUTY = 0.1
 RATE_WINDOW_S = 20.0
@@ -46,7 +46,7 @@ class Snapshot:
 
     @property
     def finished(self) -> bool:
-        return self.status in FINAL_STATUSES
+        return self.status in SubmissionStatus.final()
 
 
 def snapshot(conn: Connection, submission_id: uuid.UUID) -> Snapshot:
@@ -169,7 +169,7 @@ def step_summary(conn: Connection, submission_id: uuid.UUID, steps: list[dict[st
     lines = {s["position"]: StepLine(s["position"], s["operation_id"]) for s in steps}
     for position, status, n, cost in progress.step_counts(conn=conn, submission_id=submission_id):
         line = lines.setdefault(position, StepLine(position, "?"))
-        if status in ("succeeded", "skipped", "failed"):
+        if status in StepStatus.terminal():  # each has its own column
             setattr(line, status, getattr(line, status) + int(n))
         line.cost_usd += float(cost)
     for position, n in progress.not_found_counts(conn=conn, submission_id=submission_id):

@@ -30,7 +30,6 @@ from cluster.budget import BudgetedCaller, BudgetHolder, Caps, book_lease
 from cluster.caller import LeasedCaller
 from cluster.entities import identity_keys
 from cluster.execution import (
-    BUDGET_EXHAUSTED,
     STOPPED,
     RunState,
     StepOutcome,
@@ -45,6 +44,7 @@ from cluster.metrics import engine_metrics
 from cluster.plan import Plan, PlannedStep, build_plan
 from cluster.sink import ENTITY_TYPES, JournalEntry, ResultSink, Scope
 from config import Settings
+from config.vocabulary import RunStatus, SkipReason, StepStatus
 from operations.runtime import Attempt, BudgetExhausted, CallsStopped
 from store.engine import build_engine, resolve_database_url
 from store.repositories import engine_runs
@@ -114,7 +114,7 @@ class ChunkRunner:
     def _load(self) -> list[RunState]:
         with self.engine.begin() as conn:
             rows = engine_runs.load_runs(conn=conn, run_ids=self.job.run_ids)
-            live = [r for r in rows if r["status"] not in engine_runs.TERMINAL_RUN_STATUSES]
+            live = [r for r in rows if r["status"] not in RunStatus.terminal()]
             engine_runs.mark_running(conn=conn, run_ids=[r["id"] for r in live])
             # Runs that had started before (a replay) may have bought answers and finished steps.
             self.replay = load_replay(conn, self.plan, [r for r in live if r["started_at"] is not None])
@@ -160,10 +160,10 @@ class ChunkRunner:
         async with StepWriter(self.sink, {s.run_id: s for s in states}) as writer:
             await self._carry_all(states, writer)
         report.entities_written = writer.entities_written
-        report.succeeded = sum(1 for s in states if s.status == "succeeded")
-        report.failed = sum(1 for s in states if s.status == "failed")
+        report.succeeded = sum(1 for s in states if s.status == RunStatus.SUCCEEDED)
+        report.failed = sum(1 for s in states if s.status == RunStatus.FAILED)
         report.stopped = sum(1 for s in states if s.status == STOPPED)
-        report.budget_exhausted = sum(1 for s in states if s.status == BUDGET_EXHAUSTED)
+        report.budget_exhausted = sum(1 for s in states if s.status == RunStatus.BUDGET_EXHAUSTED)
         report.answers_reused = sum(
             1
             for state in states
@@ -219,14 +219,14 @@ class ChunkRunner:
             return
         except BudgetExhausted as exc:
             # A cap leaves no room for the next call: the run ends here, resumable under a higher cap.
-            state.status, state.error_message = BUDGET_EXHAUSTED, f"budget exhausted: {exc}"
+            state.status, state.error_message = RunStatus.BUDGET_EXHAUSTED, f"budget exhausted: {exc}"
             writer.end(state)
             return
         except asyncio.CancelledError:
             state.status = STOPPED  # cut off at the stop's deadline
             raise
         if not state.finished:
-            state.status = "succeeded"
+            state.status = RunStatus.SUCCEEDED
         writer.end(state)
 
     async def _steps(self, state: RunState, writer: StepWriter) -> None:
@@ -248,23 +248,23 @@ class ChunkRunner:
             if ending is not None:
                 for skipped in end_remaining(state, self.plan, step.position, ending):
                     state.outcomes.append(skipped)
-                    state.done_steps[skipped.position] = "skipped"
+                    state.done_steps[skipped.position] = StepStatus.SKIPPED
                     writer.add(self.plan.step(skipped.position), skipped)
                 return
 
     @staticmethod
-    def _ending(state: RunState, step: PlannedStep, outcome: StepOutcome) -> str | None:
+    def _ending(state: RunState, step: PlannedStep, outcome: StepOutcome) -> SkipReason | None:
         """Decide whether this outcome ends the run, and why its later steps are skipped."""
-        if outcome.status == "failed":
-            state.status, state.error_message = "failed", outcome.error_message
+        if outcome.status == StepStatus.FAILED:
+            state.status, state.error_message = RunStatus.FAILED, outcome.error_message
             state.error_details = outcome.result.error if outcome.result else None
-            return "upstream_step_failed"
+            return SkipReason.UPSTREAM_STEP_FAILED
         if not step.fan_out:
             return None
-        state.status = "succeeded"
-        if outcome.skip_reason == "condition_not_met":
-            return "parent_step_condition_not_met"
-        return "fanned_out" if outcome.children else "no_fan_out_results"
+        state.status = RunStatus.SUCCEEDED
+        if outcome.skip_reason == SkipReason.CONDITION_NOT_MET:
+            return SkipReason.PARENT_STEP_CONDITION_NOT_MET
+        return SkipReason.FANNED_OUT if outcome.children else SkipReason.NO_FAN_OUT_RESULTS
 
 
 class StepWriter:
@@ -364,8 +364,7 @@ class FreshnessLookup:
 
     async def lookup(self, step: PlannedStep, state: RunState) -> Mapping[str, Any] | None:
         """Return the stored entity that makes this step skippable for the run, or None."""
-        rule = step.skip_if_fresh
-        if not rule or float(rule.get("max_age_hours", 0) or 0) <= 0:
+        if step.skip_if_fresh is None:
             return None
         future: asyncio.Future[Mapping[str, Any] | None] = asyncio.get_running_loop().create_future()
         queue = self._waiting.setdefault(step.position, [])
@@ -383,9 +382,9 @@ class FreshnessLookup:
     def _fresh(
         self, step: PlannedStep, waiting: Sequence[tuple[RunState, Any]]
     ) -> list[Mapping[str, Any] | None]:
-        rule = step.skip_if_fresh or {}
-        hours = float(rule.get("max_age_hours", 0) or 0)
-        fields = [f for f in rule.get("identity_fields", []) if isinstance(f, str)]
+        rule = step.skip_if_fresh
+        assert rule is not None  # only steps with a rule are looked up
+        hours, fields = float(rule.max_age_hours), rule.identity_fields
         found: dict[uuid.UUID, Mapping[str, Any] | None] = {}
         with self._engine.connect() as conn:
             for entity_type in ENTITY_TYPES:

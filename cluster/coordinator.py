@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from enum import StrEnum
 from typing import Any, cast
 
 import ray
@@ -32,14 +33,32 @@ from cluster.plan import build_plan
 from cluster.runtime import NAMESPACE
 from cluster.sink import Scope
 from config import Settings
+from config.vocabulary import SubmissionStatus
 from store.repositories import engine_runs
 
 log = logging.getLogger(__name__)
 
 
 CHILD_SWEEP_S = 1.0
-STOPPED = "stopped"  # a coordinator's end when the engine stops: its submission stays running
 STOPPED_LINGER_S = 2.0
+
+
+class CoordinatorState(StrEnum):
+    """Where a coordinator actor is in its life (its progress `state`; not a submission status)."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    FINISHED = "finished"
+    STOPPED = "stopped"  # ended because the engine stops: its submission stays running, resumable
+    CRASHED = "crashed"
+
+    @classmethod
+    def ended(cls) -> frozenset[CoordinatorState]:
+        """The states of a coordinator that will not run again (a new one may take its name)."""
+        return frozenset({cls.FINISHED, cls.STOPPED, cls.CRASHED})
+
+
+STOPPED = CoordinatorState.STOPPED
 
 
 def coordinator_name(submission_id: uuid.UUID) -> str:
@@ -54,14 +73,14 @@ class BatchCoordinator:
     def __init__(self, submission_id: uuid.UUID, settings: Settings) -> None:
         self.submission_id = submission_id
         self.settings = settings
-        self.state = "starting"
+        self.state = CoordinatorState.STARTING
         self.counters: dict[str, float] = {
             "chunks_launched": 0, "chunks_done": 0, "chunks_retried": 0, "runs_succeeded": 0,
             "runs_failed": 0, "children_scheduled": 0, "provider_calls": 0, "actor_calls": 0, "cost_usd": 0.0,
             "chunks_adopted": 0, "answers_reused": 0, "runs_stopped": 0,
         }  # fmt: skip
         self.started = time.monotonic()
-        self.finished_status: str | None = None
+        self.finished_status: str | None = None  # a SubmissionStatus, or STOPPED
         self.stopping = False  # the engine stops: launch nothing more, end when the chunks running end
 
     async def run(self) -> str:
@@ -70,7 +89,7 @@ class BatchCoordinator:
             status = await self._run()
         except Exception:
             log.exception("coordinator of %s failed", self.submission_id)
-            self.state = "crashed"
+            self.state = CoordinatorState.CRASHED
             raise
         # A detached actor is a process: it must not outlive its submission for long. Stopped, it
         # stays only for the stop to read its state: its submission resumes under a new coordinator.
@@ -104,7 +123,7 @@ class BatchCoordinator:
         priority = INTERACTIVE if small else BATCH
         settings_ref = ray.put(settings)
         cluster = settings.cluster
-        self.state = "running"
+        self.state = CoordinatorState.RUNNING
         queue: deque[uuid.UUID] = deque()
         attempts: dict[tuple[uuid.UUID, ...], int] = {}
         in_flight: dict[asyncio.Future[ChunkReport], ChunkJob] = {}
@@ -183,7 +202,7 @@ class BatchCoordinator:
         status = await asyncio.to_thread(self._finish)
         chunk_launcher().forget.remote(self.submission_id)
         self.finished_status = status
-        self.state = "finished"
+        self.state = CoordinatorState.FINISHED
         return status
 
     async def _drain(self, in_flight: dict[asyncio.Future[ChunkReport], ChunkJob]) -> bool:
@@ -249,7 +268,7 @@ class BatchCoordinator:
         with engine_for(self.settings).begin() as conn:
             engine_runs.fail_runs(conn=conn, run_ids=run_ids, message=message)
 
-    def _finish(self) -> str:
+    def _finish(self) -> SubmissionStatus:
         with engine_for(self.settings).begin() as conn:
             return engine_runs.sync_submission_status(conn=conn, submission_id=self.submission_id)
 
@@ -333,9 +352,9 @@ class ChunkLauncher:
                 **on_head_node(),
             ).remote(submission_id, settings)
             progress = await asyncio.wait_for(handle.progress.remote(), timeout=60)
-            if progress["state"] == "starting":
+            if progress["state"] == CoordinatorState.STARTING:
                 handle.run.remote()
-            if progress["state"] not in ("finished", STOPPED, "crashed"):
+            if progress["state"] not in CoordinatorState.ended():
                 return handle
             # A coordinator lingering after its end (a batch resumed under a higher cap, or after a
             # stop): it will not run again, so a new one takes its name.

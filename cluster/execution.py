@@ -14,14 +14,14 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final, Literal
 
 from blueprints.context import merge_context
 from cluster.fanout import Child, children
 from cluster.plan import Plan, PlannedStep
+from config.vocabulary import OperationStatus, RunStatus, SkipReason, StepStatus
 from operations.history import strip_raw
 from operations.runtime import AttemptJournal, OpResult, ProviderCaller, run_operation
-from operations.spec import OperationStatus
 
 OPERATION_RUN_NAMESPACE = uuid.UUID("9a4f0f7e-2b0e-5a57-8f5c-1c2d3e4f5a6b")
 
@@ -31,8 +31,8 @@ def operation_run_id(run_id: uuid.UUID, position: int) -> uuid.UUID:
     return uuid.uuid5(OPERATION_RUN_NAMESPACE, f"{run_id}:{position}")
 
 
-BUDGET_EXHAUSTED = "budget_exhausted"  # ended by a spending cap; resumable with a higher one
-STOPPED = "stopped"  # a run's state in its chunk when the engine stopped it: it stays running, unfinished
+# A run's state in its chunk when the engine stopped it: it stays running (unfinished) in the database.
+STOPPED: Final = "stopped"
 
 
 @dataclass
@@ -45,15 +45,15 @@ class RunState:
     depth: int
     start_position: int
     context: dict[str, Any]
-    done_steps: dict[int, str] = field(default_factory=dict)
-    status: str = "running"
+    done_steps: dict[int, StepStatus] = field(default_factory=dict)
+    status: RunStatus | Literal["stopped"] = RunStatus.RUNNING  # STOPPED is never written
     error_message: str | None = None
     error_details: dict[str, Any] | None = None  # the failed step's error: each provider's failure
     outcomes: list[StepOutcome] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
-        return self.status in ("succeeded", "failed", "canceled", BUDGET_EXHAUSTED)
+        return self.status in RunStatus.terminal()
 
     def active_at(self, position: int) -> bool:
         """Tell whether the run still has to execute the step at position."""
@@ -67,8 +67,8 @@ class StepOutcome:
     run_id: uuid.UUID
     position: int
     operation_id: str
-    status: str  # succeeded | failed | skipped
-    skip_reason: str | None = None
+    status: StepStatus
+    skip_reason: SkipReason | None = None
     result: OpResult | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -116,13 +116,13 @@ class StepOutcome:
         return payload
 
 
-def _skip(state: RunState, step: PlannedStep, reason: str, **metadata: Any) -> StepOutcome:
+def _skip(state: RunState, step: PlannedStep, reason: SkipReason, **metadata: Any) -> StepOutcome:
     now = datetime.now(UTC)
     return StepOutcome(
         run_id=state.run_id,
         position=step.position,
         operation_id=step.operation_id,
-        status="skipped",
+        status=StepStatus.SKIPPED,
         skip_reason=reason,
         started_at=now,
         finished_at=now,
@@ -131,7 +131,7 @@ def _skip(state: RunState, step: PlannedStep, reason: str, **metadata: Any) -> S
     )
 
 
-def end_remaining(state: RunState, plan: Plan, position: int, reason: str) -> list[StepOutcome]:
+def end_remaining(state: RunState, plan: Plan, position: int, reason: SkipReason) -> list[StepOutcome]:
     """Skip every step after position for this run, with reason."""
     return [
         _skip(state, later, reason)
@@ -142,7 +142,8 @@ def end_remaining(state: RunState, plan: Plan, position: int, reason: str) -> li
 
 def skip_for_condition(state: RunState, step: PlannedStep) -> StepOutcome:
     """Record a step skipped because its condition was false."""
-    return _skip(state, step, "condition_not_met", condition=step.condition, step_position=step.position)
+    condition = step.condition.model_dump() if step.condition is not None else None
+    return _skip(state, step, SkipReason.CONDITION_NOT_MET, condition=condition, step_position=step.position)
 
 
 def skip_for_freshness(state: RunState, step: PlannedStep, fresh: Mapping[str, Any]) -> StepOutcome:
@@ -153,10 +154,10 @@ def skip_for_freshness(state: RunState, step: PlannedStep, fresh: Mapping[str, A
     return _skip(
         state,
         step,
-        "entity_state_fresh",
+        SkipReason.ENTITY_STATE_FRESH,
         entity_id=str(fresh.get("entity_id")),
         last_enriched_at=enriched.isoformat() if isinstance(enriched, datetime) else enriched,
-        skip_if_fresh=dict(step.skip_if_fresh or {}),
+        skip_if_fresh=step.skip_if_fresh.model_dump() if step.skip_if_fresh is not None else {},
     )
 
 
@@ -175,7 +176,7 @@ async def execute_step(
         step.spec,
         input_context,
         caller=caller,
-        params=step.step_config,
+        params=step.params,
         provider_order=step.provider_order,
         run_id=operation_run_id(state.run_id, step.position),
         journal=journal,
@@ -184,7 +185,7 @@ async def execute_step(
         run_id=state.run_id,
         position=step.position,
         operation_id=step.operation_id,
-        status="succeeded",
+        status=StepStatus.SUCCEEDED,
         result=result,
         started_at=started,
         finished_at=datetime.now(UTC),
@@ -192,14 +193,14 @@ async def execute_step(
         input_context=input_context,
     )
     if result.status is OperationStatus.FAILED:
-        outcome.status = "failed"
+        outcome.status = StepStatus.FAILED
         error = result.error or {}
         outcome.error_message = (
             f"Operation failed: {step.operation_id}: {error.get('message', 'no provider succeeded')}"
         )
         return outcome
     if result.status is OperationStatus.SKIPPED:
-        outcome.status, outcome.skip_reason = "skipped", "no_provider_available"
+        outcome.status, outcome.skip_reason = StepStatus.SKIPPED, SkipReason.NO_PROVIDER_AVAILABLE
     # Raw provider bodies stay with their attempts: neither the context nor the children repeat them.
     output = strip_raw(result.output)
     state.context = merge_context(state.context, output)

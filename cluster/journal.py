@@ -24,9 +24,9 @@ from sqlalchemy import Connection
 from cluster.execution import RunState, StepOutcome, operation_run_id
 from cluster.fanout import Child
 from cluster.plan import Plan
+from config.vocabulary import OperationStatus, RunStatus, SkipReason, StepStatus
 from operations.history import stored_attempt
 from operations.runtime import Attempt, OpResult
-from operations.spec import OperationStatus
 from store.repositories import engine_runs
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def _stored_outcome(
             run_id=op_run_id,
             operation_id=row["operation_id"],
             entity_type=plan.step(row["step_position"]).spec.entity_type,
-            status=OperationStatus(summary.get("status", "failed")),
+            status=OperationStatus(summary.get("status", OperationStatus.FAILED)),
             output=row["operation_output"],
             attempts=list(replay.attempts.get(op_run_id, [])),
             missing_inputs=list(summary.get("missing_inputs") or []),
@@ -113,8 +113,8 @@ def _stored_outcome(
         run_id=row["pipeline_run_id"],
         position=row["step_position"],
         operation_id=row["operation_id"],
-        status=row["status"],
-        skip_reason=row["skip_reason"],
+        status=StepStatus(row["status"]),
+        skip_reason=None if row["skip_reason"] is None else SkipReason(row["skip_reason"]),
         result=result,
         started_at=row["started_at"],
         finished_at=row["finished_at"],
@@ -133,9 +133,9 @@ def _stored_outcome(
 def resume_state(state: RunState, outcomes: Sequence[StepOutcome]) -> None:
     """Give a replayed run its finished steps back; a run that had failed keeps its failure."""
     state.outcomes = list(outcomes)
-    failed = next((o for o in outcomes if o.status == "failed"), None)
+    failed = next((o for o in outcomes if o.status == StepStatus.FAILED), None)
     if failed is not None:
         # The run had failed before the crash: only its ending is left to write.
-        state.status = "failed"
+        state.status = RunStatus.FAILED
         state.error_message = failed.error_message or "a step failed"
         state.error_details = failed.result.error if failed.result else None

@@ -14,6 +14,8 @@ from typing import Any
 
 import ray
 
+from config.vocabulary import RunStatus
+
 FLUSH_S = 0.5
 LATENCY_SAMPLE_S = 0.01
 
@@ -94,9 +96,9 @@ class EngineMetrics:
         """Count finished runs."""
         if self.enabled:
             if succeeded:
-                self.runs.inc(succeeded, tags={"status": "succeeded"})
+                self.runs.inc(succeeded, tags={"status": RunStatus.SUCCEEDED.value})
             if failed:
-                self.runs.inc(failed, tags={"status": "failed"})
+                self.runs.inc(failed, tags={"status": RunStatus.FAILED.value})
 
     def rows_written(self, table: str, count: int) -> None:
         """Count rows the sink wrote."""

@@ -6,30 +6,37 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from blueprints.conditions import StepCondition
+from blueprints.schema import FreshnessRule, StepConfig
 from operations.registry import get_operation, provider_order
 from operations.spec import OperationSpec
 
 
 @dataclass(frozen=True, slots=True)
 class PlannedStep:
-    """One enabled step: its position, operation and parameters."""
+    """One enabled step: its position, operation and parameters (step_config, parsed once)."""
 
     position: int
     operation_id: str
-    step_config: Mapping[str, Any]
+    step_config: StepConfig
     fan_out: bool
     spec: OperationSpec
     provider_order: tuple[str, ...]
 
     @property
-    def condition(self) -> Any:
+    def condition(self) -> StepCondition | None:
         """The step's condition (§2: step_config.condition when the key is present)."""
-        return self.step_config.get("condition")
+        return self.step_config.condition
 
     @property
-    def skip_if_fresh(self) -> Mapping[str, Any] | None:
-        value = self.step_config.get("skip_if_fresh")
-        return value if isinstance(value, Mapping) else None
+    def skip_if_fresh(self) -> FreshnessRule | None:
+        """The step's freshness rule, if it has one."""
+        return self.step_config.skip_if_fresh
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The operation's parameters: step_config without the engine's keys."""
+        return self.step_config.params
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +87,8 @@ def build_plan(steps: Sequence[Mapping[str, Any]], order_overrides: Mapping[str,
             PlannedStep(
                 position=int(step["position"]),
                 operation_id=spec.id,
-                step_config=dict(step.get("step_config") or {}),
+                # Checked when the blueprint was written: parsing cannot fail on a stored snapshot.
+                step_config=StepConfig.model_validate(step.get("step_config") or {}),
                 fan_out=bool(step.get("fan_out")),
                 spec=spec,
                 provider_order=provider_order(spec, order_overrides),

@@ -23,6 +23,7 @@ from cluster.execution import RunState, StepOutcome
 from cluster.metrics import engine_metrics
 from cluster.plan import PlannedStep
 from cluster.timeline import discovery_events, step_event
+from config.vocabulary import RunStatus, StepStatus
 from operations.history import attempt_row, history_rows
 from operations.runtime import Attempt
 from store.repositories import engine_runs
@@ -140,7 +141,7 @@ class ResultSink:
                         "entity_index": child.entity_index,
                         "entity_type": child.entity_type,
                         "context": child.context,
-                        "status": "queued",
+                        "status": RunStatus.QUEUED,
                     }
                 )
         if not step_rows:
@@ -189,7 +190,7 @@ class ResultSink:
         subjects: list[tuple[uuid.UUID, str, dict[str, Any], str | None]] = []
         for state in states:
             last_op = next(
-                (o.operation_id for o in reversed(state.outcomes) if o.status == "succeeded"), None
+                (o.operation_id for o in reversed(state.outcomes) if o.status == StepStatus.SUCCEEDED), None
             )
             subjects.append((state.run_id, state.entity_type, state.context, last_op))
             for outcome in state.outcomes:

@@ -21,7 +21,7 @@ from typing import Any
 
 import ray
 
-from cluster.coordinator import STOPPED
+from cluster.coordinator import STOPPED, CoordinatorState
 from cluster.runtime import NAMESPACE
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def stop_batches(grace_s: float = 10.0, *, flush_margin_s: float = FLUSH_MARGIN_
     while waiting and time.monotonic() < deadline:
         for name, handle in list(waiting.items()):
             progress = _quietly(handle.progress.remote(), 5)
-            if progress is None or progress.get("state") in (STOPPED, "finished", "crashed"):
+            if progress is None or progress.get("state") in CoordinatorState.ended():
                 waiting.pop(name)
                 if progress is not None and progress.get("state") == STOPPED:
                     summary.submissions.append(name.removeprefix("submission:"))

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from config.vocabulary import OperationStatus, SkipReason, StepStatus
 from operations.runtime import OpResult
 
 EVENT_NAMESPACE = uuid.UUID("5f0c2d3a-8e61-5b7e-a0f4-3c1b9d2e7a40")
@@ -25,7 +26,7 @@ def event_id(run_id: uuid.UUID, position: int, kind: str, entity_id: uuid.UUID) 
 def _provider(result: OpResult | None) -> str | None:
     if result is None or not result.attempts:
         return None
-    found = [a for a in result.attempts if a.status in ("found", "verified")]
+    found = [a for a in result.attempts if a.status in (OperationStatus.FOUND, OperationStatus.VERIFIED)]
     return (found or result.attempts)[0].provider
 
 
@@ -39,18 +40,18 @@ def step_event(
     entity_id: uuid.UUID,
     position: int,
     operation_id: str,
-    step_status: str,
-    skip_reason: str | None,
+    step_status: StepStatus,
+    skip_reason: SkipReason | None,
     result: OpResult | None,
     duration_ms: int | None,
 ) -> dict[str, Any]:
     """Return the `step_execution` event of one finished step."""
-    if step_status == "skipped":
-        status = "skipped"
+    if step_status == StepStatus.SKIPPED:
+        status = OperationStatus.SKIPPED
     elif result is None:
-        status = "failed"
+        status = OperationStatus.FAILED
     else:
-        status = str(result.status)
+        status = result.status
     provider = _provider(result)
     fields = sorted(k for k, v in (result.output or {}).items() if v is not None) if result else []
     summary = f"step {position} {operation_id} {status}" + (f" via {provider}" if provider else "")
@@ -119,7 +120,7 @@ def discovery_events(
             "entity_type": parent_type,
             "entity_id": parent_entity_id,
             "provider": None,
-            "status": "found" if count else "not_found",
+            "status": OperationStatus.FOUND if count else OperationStatus.NOT_FOUND,
             "fields_updated": [],
             "summary": f"{operation_id} found {count} {noun}",
             "metadata": {
@@ -139,7 +140,7 @@ def discovery_events(
                 "entity_type": child_type,
                 "entity_id": child_entity_id,
                 "provider": None,
-                "status": "found",
+                "status": OperationStatus.FOUND,
                 "fields_updated": sorted(keys),
                 "summary": f"{operation_id}: discovered {child_type} #{index}",
                 "metadata": {

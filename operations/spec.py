@@ -5,27 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
+# Re-exported: the operations name their outcomes from here; it is defined with the other statuses.
+from config.vocabulary import OperationStatus as OperationStatus
 from operations.waterfall import Plan, Policy, ProviderCalls
 
 if TYPE_CHECKING:
     from operations.runtime import OperationRun, Outcome
 
 EntityType = Literal["company", "person"]
-
-
-class OperationStatus(StrEnum):
-    """How an operation ended (the `status` of /api/v1/execute and of operation_runs)."""
-
-    FOUND = "found"
-    NOT_FOUND = "not_found"
-    FAILED = "failed"
-    VERIFIED = "verified"  # person.contact.verify_email only
-    SKIPPED = "skipped"  # every provider was skipped (no key, not applicable)
 
 
 @dataclass(frozen=True, slots=True)

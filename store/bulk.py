@@ -87,8 +87,11 @@ def to_frame(rows: Rows, columns: Sequence[str]) -> pl.DataFrame:
 
 
 def _cell(value: Any) -> Any:
-    if value is None or isinstance(value, str | bool | int | float | datetime | date):
+    if value is None or isinstance(value, bool | int | float | datetime | date):
         return value
+    if isinstance(value, str):
+        # A StrEnum member (a status) as its plain text: Polars would make a column of members an Enum.
+        return value if type(value) is str else str(value)
     if isinstance(value, UUID | Decimal):
         return str(value)
     return orjson.dumps(value).decode()

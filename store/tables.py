@@ -8,6 +8,8 @@ grow without enum migrations.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -30,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from config.vocabulary import DeliveryStatus, OperationStatus, RunStatus, StepStatus, SubmissionStatus
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -42,19 +46,22 @@ metadata = MetaData(
 
 USER_ROLES = ("org_admin", "company_admin", "member")
 STEP_TYPES = ("clean", "enrich", "analyze", "extract", "transform")
-SUBMISSION_STATUSES = (
-    "received", "validated", "queued", "running", "completed", "failed", "canceled", "budget_exhausted",
+# Plain text, in declaration order: these also key counters that orjson writes (no enum keys there).
+SUBMISSION_STATUSES = tuple(s.value for s in SubmissionStatus)
+RUN_STATUSES = tuple(s.value for s in RunStatus)
+STEP_STATUSES = tuple(s.value for s in StepStatus)
+OPERATION_STATUSES = tuple(s.value for s in OperationStatus)
+# The same words, in the order the first migration wrote this CHECK.
+TIMELINE_STATUSES = tuple(
+    s.value for s in (OperationStatus.FOUND, OperationStatus.NOT_FOUND, OperationStatus.FAILED,
+                      OperationStatus.SKIPPED, OperationStatus.VERIFIED)
 )  # fmt: skip
-# budget_exhausted: ended by a spending cap before its work was done (resumable with a higher cap).
-RUN_STATUSES = ("queued", "running", "succeeded", "failed", "canceled", "budget_exhausted")
-STEP_STATUSES = ("queued", "running", "succeeded", "failed", "skipped")
-OPERATION_STATUSES = ("found", "not_found", "failed", "verified", "skipped")
-TIMELINE_STATUSES = ("found", "not_found", "failed", "skipped", "verified")
 ENTITY_TYPES = ("company", "person")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+def in_list(column: str, values: Iterable[str]) -> str:
+    """Return the SQL test that column holds one of values (a CHECK, a partial index, a query's filter)."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 def _uuid_pk() -> Column:
@@ -119,7 +126,7 @@ users = Table(
     Column("is_active", Boolean, nullable=False, server_default=text("true")),
     Column("password_hash", Text),
     *_timestamps(),
-    CheckConstraint(_in("role", USER_ROLES), name="role"),
+    CheckConstraint(in_list("role", USER_ROLES), name="role"),
     CheckConstraint("role = 'org_admin' OR company_id IS NOT NULL", name="company_scoped_role_has_company"),
     CheckConstraint("email = lower(btrim(email))", name="email_normalized"),
     ForeignKeyConstraint(
@@ -181,7 +188,7 @@ steps = Table(
     Column("executor_config", JSONB),
     Column("is_active", Boolean, nullable=False, server_default=text("true")),
     *_timestamps(),
-    CheckConstraint(_in("step_type", STEP_TYPES), name="step_type"),
+    CheckConstraint(in_list("step_type", STEP_TYPES), name="step_type"),
 )
 
 blueprints = Table(
@@ -241,12 +248,12 @@ submissions = Table(
     Column("submitted_by_user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")),
     Column("source", Text),
     Column("input_payload", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-    Column("status", Text, nullable=False, server_default=text("'received'")),
+    Column("status", Text, nullable=False, server_default=text(f"'{SubmissionStatus.RECEIVED}'")),
     Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("max_cost_usd", Numeric(14, 4)),  # the batch's spending cap; none when null
     Column("finished_at", DateTime(timezone=True)),
     *_timestamps(),
-    CheckConstraint(_in("status", SUBMISSION_STATUSES), name="status"),
+    CheckConstraint(in_list("status", SUBMISSION_STATUSES), name="status"),
     ForeignKeyConstraint(
         ["org_id", "company_id"], ["companies.org_id", "companies.id"], name="fk_submissions_company_in_org"
     ),
@@ -282,15 +289,15 @@ pipeline_runs = Table(
     Column("entity_id", UUID(as_uuid=True)),
     Column("blueprint_snapshot", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("blueprint_version", Integer, nullable=False, server_default=text("1")),
-    Column("status", Text, nullable=False, server_default=text("'queued'")),
+    Column("status", Text, nullable=False, server_default=text(f"'{RunStatus.QUEUED}'")),
     Column("attempt", Integer, nullable=False, server_default=text("1")),
     Column("started_at", DateTime(timezone=True)),
     Column("finished_at", DateTime(timezone=True)),
     Column("error_message", Text),
     Column("error_details", JSONB),
     *_timestamps(),
-    CheckConstraint(_in("status", RUN_STATUSES), name="status"),
-    CheckConstraint(_in("entity_type", ENTITY_TYPES), name="entity_type"),
+    CheckConstraint(in_list("status", RUN_STATUSES), name="status"),
+    CheckConstraint(in_list("entity_type", ENTITY_TYPES), name="entity_type"),
     ForeignKeyConstraint(
         ["org_id", "company_id"], ["companies.org_id", "companies.id"], name="fk_pipeline_runs_company_in_org"
     ),
@@ -327,7 +334,7 @@ pipeline_runs = Table(
         "submission_id",
         "depth",
         "id",
-        postgresql_where=text("status IN ('queued', 'running')"),
+        postgresql_where=text(in_list("status", (RunStatus.QUEUED, RunStatus.RUNNING))),
     ),
 )
 
@@ -342,7 +349,7 @@ step_results = Table(
     Column("blueprint_step_id", UUID(as_uuid=True)),
     Column("step_position", Integer, nullable=False),
     Column("operation_id", Text),
-    Column("status", Text, nullable=False, server_default=text("'queued'")),
+    Column("status", Text, nullable=False, server_default=text(f"'{StepStatus.QUEUED}'")),
     Column("skip_reason", Text),
     Column("operation_run_id", UUID(as_uuid=True)),
     Column("cost_usd", Numeric(12, 6), nullable=False, server_default=text("0")),
@@ -355,7 +362,7 @@ step_results = Table(
     Column("duration_ms", Integer),
     Column("attempt", Integer, nullable=False, server_default=text("1")),
     *_timestamps(),
-    CheckConstraint(_in("status", STEP_STATUSES), name="status"),
+    CheckConstraint(in_list("status", STEP_STATUSES), name="status"),
     ForeignKeyConstraint(
         ["org_id", "pipeline_run_id"],
         ["pipeline_runs.org_id", "pipeline_runs.id"],
@@ -397,8 +404,8 @@ operation_runs = Table(
     Column("duration_ms", Integer),
     Column("cost_usd", Numeric(12, 6), nullable=False, server_default=text("0")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint(_in("status", OPERATION_STATUSES), name="status"),
-    CheckConstraint(_in("entity_type", ENTITY_TYPES), name="entity_type"),
+    CheckConstraint(in_list("status", OPERATION_STATUSES), name="status"),
+    CheckConstraint(in_list("entity_type", ENTITY_TYPES), name="entity_type"),
     Index("ix_operation_runs_org_created", "org_id", "created_at"),
     Index("ix_operation_runs_pipeline_run", "pipeline_run_id"),
     Index("ix_operation_runs_submission", "submission_id"),
@@ -433,7 +440,7 @@ operation_attempts = Table(
     Column("final", Boolean, nullable=False, server_default=text("true")),  # false: an earlier try
     # (run, index) is the natural key, so a replayed bulk write collapses onto the same rows.
     PrimaryKeyConstraint("run_id", "attempt_index"),
-    CheckConstraint(_in("status", OPERATION_STATUSES), name="status"),
+    CheckConstraint(in_list("status", OPERATION_STATUSES), name="status"),
     Index("ix_operation_attempts_org_provider", "org_id", "provider", "created_at"),
     Index(
         "ix_operation_attempts_submission",
@@ -568,8 +575,8 @@ entity_timeline = Table(
     Column("summary", Text),
     Column("metadata", JSONB),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint(_in("status", TIMELINE_STATUSES), name="status"),
-    CheckConstraint(_in("entity_type", ENTITY_TYPES), name="entity_type"),
+    CheckConstraint(in_list("status", TIMELINE_STATUSES), name="status"),
+    CheckConstraint(in_list("entity_type", ENTITY_TYPES), name="entity_type"),
     Index("ix_entity_timeline_entity", "org_id", "entity_type", "entity_id", "created_at"),
     Index("ix_entity_timeline_run", "org_id", "pipeline_run_id"),
     Index("ix_entity_timeline_submission", "org_id", "submission_id", "created_at"),
@@ -578,7 +585,7 @@ entity_timeline = Table(
 WEBHOOK_EVENTS = (
     "submission.completed", "submission.failed", "submission.canceled", "submission.budget_exhausted",
 )  # fmt: skip
-DELIVERY_STATUSES = ("pending", "delivered", "failed")
+DELIVERY_STATUSES = tuple(s.value for s in DeliveryStatus)
 
 # A tenant's HTTP endpoint for events. A company_id pins it to that company's submissions; null: the org's.
 webhooks = Table(
@@ -617,7 +624,7 @@ webhook_deliveries = Table(
     Column("event_type", Text, nullable=False),
     Column("submission_id", UUID(as_uuid=True)),
     Column("payload", JSONB, nullable=False),  # the body sent, as {id, type, created_at, data}
-    Column("status", Text, nullable=False, server_default=text("'pending'")),
+    Column("status", Text, nullable=False, server_default=text(f"'{DeliveryStatus.PENDING}'")),
     Column("attempt_count", Integer, nullable=False, server_default=text("0")),
     # When a pending delivery is next due; a claimed one is pushed past the claim's lease.
     Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -625,7 +632,7 @@ webhook_deliveries = Table(
     Column("last_error", Text),
     Column("delivered_at", DateTime(timezone=True)),
     *_timestamps(),
-    CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+    CheckConstraint(in_list("status", DELIVERY_STATUSES), name="status"),
     ForeignKeyConstraint(
         ["org_id", "webhook_id"],
         ["webhooks.org_id", "webhooks.id"],
@@ -641,7 +648,11 @@ webhook_deliveries = Table(
     UniqueConstraint("webhook_id", "event_id", name="uq_webhook_deliveries_webhook_event"),
     UniqueConstraint("org_id", "id", name="uq_webhook_deliveries_org_id_id"),
     # The deliverer's poll: due pending rows only.
-    Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text(f"status = '{DeliveryStatus.PENDING}'"),
+    ),
     Index("ix_webhook_deliveries_org_created", "org_id", "created_at", "id"),
     Index("ix_webhook_deliveries_webhook", "webhook_id"),
     Index("ix_webhook_deliveries_submission", "submission_id"),

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Id, PageRequest, Pagination
-
-SubmissionStatus = Literal[
-    "received", "queued", "running", "completed", "failed", "canceled", "budget_exhausted"
-]
+from config.vocabulary import SubmissionStatus
 
 
 class BatchStatusRequest(PageRequest):

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Strict
 
 from api.schemas.common import Id, PageRequest
-
-SubmissionStatus = Literal[
-    "received", "validated", "queued", "running", "completed", "failed", "canceled", "budget_exhausted"
-]
+from config.vocabulary import SubmissionStatus
 
 
 class SubmissionList(PageRequest):
     company_id: Id | None = None
     blueprint_id: Id | None = None
-    status: SubmissionStatus | None = None
+    status: Annotated[SubmissionStatus, Strict(False)] | None = None  # JSON brings the value as text
 
 
 class SubmissionRead(BaseModel):
@@ -29,7 +26,7 @@ class SubmissionRead(BaseModel):
     blueprint_version: int
     submitted_by_user_id: UUID | None
     source: str | None
-    status: str
+    status: SubmissionStatus
     metadata: dict[str, Any]
     finished_at: datetime | None
     created_at: datetime

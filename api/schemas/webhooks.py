@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, Strict, StringConstraints, field_validator
 
 from api.schemas.common import Id, PageRequest, RequestModel
+from config.vocabulary import DeliveryStatus
 
 WebhookEvent = Literal[
     "submission.completed", "submission.failed", "submission.canceled", "submission.budget_exhausted"
 ]
-DeliveryStatus = Literal["pending", "delivered", "failed"]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
 
 
@@ -60,7 +60,7 @@ class WebhookDeleted(BaseModel):
 class DeliveryList(RequestModel):
     webhook_id: Id | None = None
     submission_id: Id | None = None
-    status: DeliveryStatus | None = None
+    status: Annotated[DeliveryStatus, Strict(False)] | None = None  # JSON brings the value as text
     limit: int = Field(default=25, ge=1, le=100)
     cursor: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         default=None, description="next_cursor of the previous page."

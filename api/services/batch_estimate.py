@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine
 
 from api.schemas.batch_submit import BatchSubmit
 from api.services.batch_submit import Prepared, check_entities, prepare
+from blueprints.schema import StepConfig
 from cluster.entities import identity_keys
 from config import ProviderSettings
 from config.settings import PROVIDER_NAMES
@@ -31,7 +32,7 @@ def load_history(conn: Connection, prepared: Prepared) -> History:
     """Read what the org's past says about the blueprint's operations and steps."""
     operation_ids = sorted({str(s["operation_id"]) for s in prepared.steps})
     org_id = prepared.org_id
-    positions = [int(s["position"]) for s in prepared.steps if (s.get("step_config") or {}).get("condition")]
+    positions = [int(s["position"]) for s in prepared.steps if _config(s).has_condition]
     conditions = (
         estimate_history.conditions(
             conn=conn, org_id=org_id, blueprint_id=prepared.blueprint["id"], positions=positions
@@ -47,6 +48,10 @@ def load_history(conn: Connection, prepared: Prepared) -> History:
     )
 
 
+def _config(step: Mapping[str, Any]) -> StepConfig:
+    return StepConfig.model_validate(step.get("step_config") or {})
+
+
 def _fresh_rules(steps: Sequence[Mapping[str, Any]]) -> list[tuple[int, float, list[str]]]:
     """Return (position, max_age_hours, identity_fields) of the steps the submitted entities themselves run.
 
@@ -54,10 +59,9 @@ def _fresh_rules(steps: Sequence[Mapping[str, Any]]) -> list[tuple[int, float, l
     """
     rules = []
     for step in sorted(steps, key=lambda s: int(s["position"])):
-        rule = (step.get("step_config") or {}).get("skip_if_fresh")
-        if isinstance(rule, Mapping) and float(rule.get("max_age_hours", 0) or 0) > 0:
-            fields = [f for f in rule.get("identity_fields", []) if isinstance(f, str)]
-            rules.append((int(step["position"]), float(rule["max_age_hours"]), fields))
+        rule = _config(step).skip_if_fresh
+        if rule is not None:
+            rules.append((int(step["position"]), float(rule.max_age_hours), list(rule.identity_fields)))
         spec = get_operation(str(step["operation_id"]))
         if step.get("fan_out") and spec is not None and spec.fan_out is not None:
             break

@@ -10,27 +10,31 @@ from sqlalchemy import Connection
 
 from api.errors import forbidden
 from api.services import batch_budget
+from config.vocabulary import RunStatus, SubmissionStatus
 from store.repositories import batch_status
 
 # Descendants shown under one page of roots; past this the page says it is truncated.
 MAX_DESCENDANTS = 5_000
 
 
-def derive_submission_status(counts: Mapping[str, int]) -> str:
-    """Return the submission status the run counts imply (§5.5, with the §12.6 flaws fixed)."""
+def derive_submission_status(counts: Mapping[str, int]) -> SubmissionStatus:
+    """Return the submission status the run counts imply (§5.5, with the §12.6 flaws fixed).
+
+    store/repositories/engine_runs.py's DERIVED_STATUS_SQL applies the same rule in the database.
+    """
     total = sum(counts.values())
-    queued, running = counts.get("queued", 0), counts.get("running", 0)
+    queued, running = counts.get(RunStatus.QUEUED, 0), counts.get(RunStatus.RUNNING, 0)
     if total == 0:
-        return "received"
+        return SubmissionStatus.RECEIVED
     if queued or running:
-        return "queued" if queued == total else "running"
-    if counts.get("succeeded", 0) == total:
-        return "completed"
-    if counts.get("canceled", 0) == total:
-        return "canceled"
-    if counts.get("budget_exhausted", 0):
-        return "budget_exhausted"
-    return "failed"
+        return SubmissionStatus.QUEUED if queued == total else SubmissionStatus.RUNNING
+    if counts.get(RunStatus.SUCCEEDED, 0) == total:
+        return SubmissionStatus.COMPLETED
+    if counts.get(RunStatus.CANCELED, 0) == total:
+        return SubmissionStatus.CANCELED
+    if counts.get(RunStatus.BUDGET_EXHAUSTED, 0):
+        return SubmissionStatus.BUDGET_EXHAUSTED
+    return SubmissionStatus.FAILED
 
 
 def reserved_under_cap(submission: Mapping[str, Any]) -> dict[str, float] | None:
@@ -94,8 +98,8 @@ def read_status(
         "summary": {
             "total": sum(counts.values()),
             **counts,
-            "completed": counts["succeeded"],
-            "pending": counts["queued"],
+            "completed": counts[RunStatus.SUCCEEDED],
+            "pending": counts[RunStatus.QUEUED],
             **shape,
         },
         "cost_usd": batch_status.cost_so_far(conn=conn, submission_id=submission_id, org_id=org_id),

@@ -20,6 +20,7 @@ from api.schemas.batch_submit import BatchSubmit
 from blueprints.schema import BlueprintStep
 from blueprints.validation import validate_steps
 from cluster.plan import snapshot_steps
+from config.vocabulary import RunStatus, SubmissionStatus
 from operations.registry import all_operations
 from store.bulk import copy_rows
 from store.errors import NotFoundError
@@ -156,7 +157,7 @@ def open_submission(
             "submitted_by_user_id": user_id,
             "source": source,
             "input_payload": {"entity_count": entity_count},
-            "status": "queued",
+            "status": SubmissionStatus.QUEUED,
             "metadata": metadata,
             "max_cost_usd": max_cost_usd,
         },
@@ -201,7 +202,7 @@ def add_runs(
         "submission_id": submission_id,
         "blueprint_id": blueprint["id"],
         "blueprint_version": blueprint["version"],
-        "status": "queued",
+        "status": RunStatus.QUEUED,
         "depth": 0,
         "start_position": prepared.steps[0]["position"],
     }
@@ -248,13 +249,13 @@ def submitted_answer(submission_id: uuid.UUID, runs: Sequence[dict[str, Any]]) -
                 "entity_index": r["entity_index"],
                 "entity_type": r["entity_type"],
                 "pipeline_run_id": r["id"],
-                "pipeline_run_status": "queued",
+                "pipeline_run_status": RunStatus.QUEUED,
             }
             for r in runs
         ]
     return {
         "submission_id": submission_id,
-        "status": "queued",
+        "status": SubmissionStatus.QUEUED,
         "run_count": len(runs),
         "pipeline_runs": listed,
     }

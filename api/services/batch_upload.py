@@ -14,6 +14,7 @@ from api.errors import ApiError
 from api.schemas.batch_upload import UploadFields
 from api.services import batch_submit, ingest
 from api.services.multipart import Upload
+from config.vocabulary import SubmissionStatus
 
 MAX_REPORTED_PROBLEMS = 10_000
 _CONTENT_TYPES: dict[str, ingest.InputFormat] = {
@@ -162,7 +163,7 @@ def submit_file(
             raise ApiError(409, "the blueprint changed while the file was checked; submit it again")
     return {
         "submission_id": submission_id,
-        "status": "queued",
+        "status": SubmissionStatus.QUEUED,
         "run_count": written,
         "pipeline_runs": listed if report.good <= batch_submit.LISTED_RUNS_LIMIT else None,
         "rows_read": report.rows,

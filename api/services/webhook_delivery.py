@@ -28,6 +28,7 @@ from api.services.webhook_signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIG
 from api.services.webhook_targets import TargetRefused, parse_target, resolve_target
 from api.services.webhooks import secret_context
 from config import Settings
+from config.vocabulary import DeliveryStatus
 from store.repositories import webhook_deliveries
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ class WebhookDeliverer:
         attempt = int(row["attempt_count"])
         retry_at: datetime | None = None
         if result.delivered:
-            status = "delivered"
+            status = DeliveryStatus.DELIVERED
         else:
             delay = retry_delay(
                 attempt, self.config.webhook_retry_schedule_s, self.config.webhook_retry_jitter, self.draw
@@ -192,7 +193,7 @@ class WebhookDeliverer:
                 delay_s=delay,
                 window_s=self.config.webhook_retry_window_s,
             )
-            status = "pending" if retry_at is not None else "failed"
+            status = DeliveryStatus.PENDING if retry_at is not None else DeliveryStatus.FAILED
         with self.engine.begin() as conn:
             current = webhook_deliveries.record_attempt(
                 conn=conn,

@@ -17,6 +17,7 @@ from api.services.secret_box import webhook_secret_box
 from api.services.webhook_signing import new_secret
 from api.services.webhook_targets import TargetRefused, check_target
 from config import Settings
+from config.vocabulary import DeliveryStatus
 from store.errors import InvalidReferenceError
 from store.repositories import companies, webhook_deliveries, webhooks
 
@@ -111,7 +112,7 @@ def list_deliveries(
     )
     items = rows[: body.limit]
     for item in items:
-        if item["status"] != "pending":
+        if item["status"] != DeliveryStatus.PENDING:
             item["next_attempt_at"] = None
     more = len(rows) > body.limit
     return {"items": items, "next_cursor": _encode_cursor(items[-1]) if more else None}

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, any_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 
+from config.vocabulary import RunStatus
 from store.errors import NotFoundError
 from store.repositories._rows import as_dict, as_dicts
 from store.tables import (
@@ -28,10 +29,10 @@ from store.tables import (
 )
 
 _UUIDS = ARRAY(PgUUID(as_uuid=True))
-_RUN_COLUMNS = """
+_RUN_COLUMNS = f"""
     r.id, r.entity_index, r.entity_type, r.depth, r.parent_pipeline_run_id, r.status, r.entity_id,
     r.error_message,
-    CASE WHEN r.status = 'succeeded' THEN r.context END AS final_context
+    CASE WHEN r.status = '{RunStatus.SUCCEEDED}' THEN r.context END AS final_context
 """
 
 # Descendants of a page of roots, breadth first. PostgreSQL produces a recursive CTE's rows lazily

@@ -13,13 +13,10 @@ from uuid import UUID
 
 from sqlalchemy import Connection, func, select, text, tuple_, update
 
+from config.vocabulary import RunStatus, SkipReason, StepStatus, SubmissionStatus
 from store.bulk import insert_new_rows, update_rows, upsert_rows
 from store.repositories import webhooks
 from store.tables import operation_attempts, operation_runs, orgs, pipeline_runs, step_results, submissions
-
-TERMINAL_RUN_STATUSES = ("succeeded", "failed", "canceled", "budget_exhausted")
-FINAL_SUBMISSION_STATUSES = ("completed", "failed", "canceled", "budget_exhausted")
-TERMINAL_STEP_STATUSES = ("succeeded", "failed", "skipped")
 
 
 def load_runs(*, conn: Connection, run_ids: Sequence[UUID]) -> list[dict[str, Any]]:
@@ -39,14 +36,14 @@ def load_runs(*, conn: Connection, run_ids: Sequence[UUID]) -> list[dict[str, An
             pipeline_runs.c.started_at,
         ).where(pipeline_runs.c.id.in_(list(run_ids)))
     ).all()
-    done: dict[UUID, dict[int, str]] = {}
+    done: dict[UUID, dict[int, StepStatus]] = {}
     for run_id, position, status in conn.execute(
         select(step_results.c.pipeline_run_id, step_results.c.step_position, step_results.c.status).where(
             step_results.c.pipeline_run_id.in_(list(run_ids)),
-            step_results.c.status.in_(TERMINAL_STEP_STATUSES),
+            step_results.c.status.in_(sorted(StepStatus.terminal())),
         )
     ):
-        done.setdefault(run_id, {})[position] = status
+        done.setdefault(run_id, {})[position] = StepStatus(status)
     return [{**dict(r._mapping), "done_steps": done.get(r.id, {})} for r in rows]
 
 
@@ -76,7 +73,7 @@ def stored_outputs(
 
 
 _FRESH_SKIP_PAYLOADS_SQL = text(
-    """
+    f"""
     SELECT s.pipeline_run_id, s.step_position, coalesce(c.canonical_payload, p.canonical_payload)
       FROM step_results s
       JOIN pipeline_runs r ON r.id = s.pipeline_run_id
@@ -88,7 +85,7 @@ _FRESH_SKIP_PAYLOADS_SQL = text(
              ON r.entity_type = 'company' AND c.org_id = s.org_id AND c.entity_id = k.entity_id
       LEFT JOIN person_entities p
              ON r.entity_type = 'person' AND p.org_id = s.org_id AND p.entity_id = k.entity_id
-     WHERE s.pipeline_run_id = ANY(:ids) AND s.skip_reason = 'entity_state_fresh'
+     WHERE s.pipeline_run_id = ANY(:ids) AND s.skip_reason = '{SkipReason.ENTITY_STATE_FRESH}'
     """
 )
 
@@ -130,7 +127,7 @@ def stored_steps(*, conn: Connection, run_ids: Sequence[UUID]) -> list[dict[str,
         )
         .where(
             step_results.c.pipeline_run_id.in_(list(run_ids)),
-            step_results.c.status.in_(TERMINAL_STEP_STATUSES),
+            step_results.c.status.in_(sorted(StepStatus.terminal())),
         )
         .order_by(step_results.c.pipeline_run_id, step_results.c.step_position)
     )
@@ -186,14 +183,17 @@ def requeue_budget_exhausted(*, conn: Connection, submission_id: UUID) -> int:
     """Queue again the runs a cap ended (they keep what they did); return how many."""
     result = conn.execute(
         update(pipeline_runs)
-        .where(pipeline_runs.c.submission_id == submission_id, pipeline_runs.c.status == "budget_exhausted")
-        .values(status="queued", finished_at=None, error_message=None, error_details=None)
+        .where(
+            pipeline_runs.c.submission_id == submission_id,
+            pipeline_runs.c.status == RunStatus.BUDGET_EXHAUSTED,
+        )
+        .values(status=RunStatus.QUEUED, finished_at=None, error_message=None, error_details=None)
     )
     if result.rowcount:
         conn.execute(
             update(submissions)
             .where(submissions.c.id == submission_id)
-            .values(status="queued", finished_at=None)
+            .values(status=SubmissionStatus.QUEUED, finished_at=None)
         )
     return int(result.rowcount)
 
@@ -203,8 +203,8 @@ def mark_running(*, conn: Connection, run_ids: Sequence[UUID]) -> None:
     if run_ids:
         conn.execute(
             update(pipeline_runs)
-            .where(pipeline_runs.c.id.in_(sorted(run_ids)), pipeline_runs.c.status == "queued")
-            .values(status="running", started_at=func.now())
+            .where(pipeline_runs.c.id.in_(sorted(run_ids)), pipeline_runs.c.status == RunStatus.QUEUED)
+            .values(status=RunStatus.RUNNING, started_at=func.now())
         )
 
 
@@ -277,7 +277,7 @@ def pending_runs(
     """Return (id, depth) of a submission's unfinished runs, shallowest first, a page after `after`."""
     query = select(pipeline_runs.c.id, pipeline_runs.c.depth).where(
         pipeline_runs.c.submission_id == submission_id,
-        pipeline_runs.c.status.in_(("queued", "running")),
+        pipeline_runs.c.status.in_(sorted(RunStatus.active())),
     )
     if after is not None:
         # A row comparison, which the partial (submission, depth, id) index answers by a seek.
@@ -292,8 +292,8 @@ def queued_children(*, conn: Connection, submission_id: UUID, limit: int) -> lis
         select(pipeline_runs.c.id)
         .where(
             pipeline_runs.c.submission_id == submission_id,
-            pipeline_runs.c.status.in_(("queued", "running")),
-            pipeline_runs.c.status == "queued",
+            pipeline_runs.c.status.in_(sorted(RunStatus.active())),
+            pipeline_runs.c.status == RunStatus.QUEUED,
             pipeline_runs.c.depth > 0,
         )
         .order_by(pipeline_runs.c.depth, pipeline_runs.c.id)
@@ -307,21 +307,27 @@ def fail_runs(*, conn: Connection, run_ids: Sequence[UUID], message: str) -> Non
     if run_ids:
         conn.execute(
             update(pipeline_runs)
-            .where(pipeline_runs.c.id.in_(sorted(run_ids)), pipeline_runs.c.status.in_(("queued", "running")))
-            .values(status="failed", error_message=message, finished_at=func.now())
+            .where(
+                pipeline_runs.c.id.in_(sorted(run_ids)),
+                pipeline_runs.c.status.in_(sorted(RunStatus.active())),
+            )
+            .values(status=RunStatus.FAILED, error_message=message, finished_at=func.now())
         )
 
 
+_S, _R = SubmissionStatus, RunStatus
+# The rule of api/services/batch_status.py's derived_status, over the whole run tree.
 DERIVED_STATUS_SQL = text(
-    """
+    f"""
     SELECT CASE
-        WHEN count(*) = 0 THEN 'received'
-        WHEN count(*) FILTER (WHERE status IN ('queued', 'running')) > 0 THEN
-            CASE WHEN count(*) FILTER (WHERE status <> 'queued') = 0 THEN 'queued' ELSE 'running' END
-        WHEN count(*) FILTER (WHERE status = 'succeeded') = count(*) THEN 'completed'
-        WHEN count(*) FILTER (WHERE status = 'canceled') = count(*) THEN 'canceled'
-        WHEN count(*) FILTER (WHERE status = 'budget_exhausted') > 0 THEN 'budget_exhausted'
-        ELSE 'failed'
+        WHEN count(*) = 0 THEN '{_S.RECEIVED}'
+        WHEN count(*) FILTER (WHERE status IN ('{_R.QUEUED}', '{_R.RUNNING}')) > 0 THEN
+            CASE WHEN count(*) FILTER (WHERE status <> '{_R.QUEUED}') = 0
+                 THEN '{_S.QUEUED}' ELSE '{_S.RUNNING}' END
+        WHEN count(*) FILTER (WHERE status = '{_R.SUCCEEDED}') = count(*) THEN '{_S.COMPLETED}'
+        WHEN count(*) FILTER (WHERE status = '{_R.CANCELED}') = count(*) THEN '{_S.CANCELED}'
+        WHEN count(*) FILTER (WHERE status = '{_R.BUDGET_EXHAUSTED}') > 0 THEN '{_S.BUDGET_EXHAUSTED}'
+        ELSE '{_S.FAILED}'
     END
     FROM pipeline_runs WHERE submission_id = :submission_id
     """
@@ -333,13 +339,13 @@ def start_submission(*, conn: Connection, submission_id: UUID) -> dict[str, Any]
     row = conn.execute(
         update(submissions)
         .where(submissions.c.id == submission_id)
-        .values(status="running")
+        .values(status=SubmissionStatus.RUNNING)
         .returning(*submissions.c)
     ).one()
     return dict(row._mapping)
 
 
-def sync_submission_status(*, conn: Connection, submission_id: UUID) -> str:
+def sync_submission_status(*, conn: Connection, submission_id: UUID) -> SubmissionStatus:
     """Derive the submission's status from its whole run tree and store it.
 
     Reaching a final status it did not have queues its webhook event in this same transaction: a
@@ -349,8 +355,8 @@ def sync_submission_status(*, conn: Connection, submission_id: UUID) -> str:
     previous = conn.execute(
         select(submissions.c.status).where(submissions.c.id == submission_id).with_for_update()
     ).scalar_one_or_none()
-    status = str(conn.execute(DERIVED_STATUS_SQL, {"submission_id": submission_id}).scalar_one())
-    finished = status in FINAL_SUBMISSION_STATUSES
+    status = SubmissionStatus(conn.execute(DERIVED_STATUS_SQL, {"submission_id": submission_id}).scalar_one())
+    finished = status in SubmissionStatus.final()
     conn.execute(
         update(submissions)
         .where(submissions.c.id == submission_id)
@@ -364,8 +370,6 @@ def sync_submission_status(*, conn: Connection, submission_id: UUID) -> str:
 def unfinished_submissions(*, conn: Connection) -> list[UUID]:
     """Return submissions that have not reached a final status."""
     rows = conn.execute(
-        select(submissions.c.id).where(
-            submissions.c.status.in_(("received", "validated", "queued", "running"))
-        )
+        select(submissions.c.id).where(submissions.c.status.in_(sorted(SubmissionStatus.unfinished())))
     )
     return [r.id for r in rows]

@@ -13,9 +13,18 @@ from uuid import UUID
 
 from sqlalchemy import Connection, text
 
+from config.vocabulary import OperationStatus, SkipReason, StepStatus
 from store.repositories._rows import as_dicts
+from store.tables import in_list
 
 RECENT_RUNS = 5_000
+_FOUND = (OperationStatus.FOUND, OperationStatus.VERIFIED)
+# The skips of a step that its run reached (its condition was checked); the others end a run's later steps.
+_REACHED_SKIPS = (
+    SkipReason.CONDITION_NOT_MET,
+    SkipReason.ENTITY_STATE_FRESH,
+    SkipReason.NO_PROVIDER_AVAILABLE,
+)
 
 _RECENT = """
     WITH recent AS (
@@ -32,11 +41,11 @@ _RECENT = """
 
 _RUNS = text(
     _RECENT
-    + """
+    + f"""
     SELECT operation_id,
            count(*) AS runs,
-           count(*) FILTER (WHERE status IN ('found', 'verified')) AS found,
-           count(*) FILTER (WHERE status = 'failed') AS failed
+           count(*) FILTER (WHERE {in_list("status", _FOUND)}) AS found,
+           count(*) FILTER (WHERE status = '{OperationStatus.FAILED}') AS failed
       FROM recent
      GROUP BY operation_id
     """
@@ -45,23 +54,23 @@ _RUNS = text(
 # Attempts that were sent (a skip costs nothing and calls no one), per provider action.
 _ACTIONS = text(
     _RECENT
-    + """
+    + f"""
     SELECT r.operation_id, a.provider, a.action,
            count(DISTINCT a.run_id) AS turns,
            count(*) AS calls,
-           count(DISTINCT a.run_id) FILTER (WHERE a.status = 'found') AS found,
+           count(DISTINCT a.run_id) FILTER (WHERE a.status = '{OperationStatus.FOUND}') AS found,
            coalesce(sum(a.cost_usd), 0) AS cost_usd,
            coalesce(max(a.cost_usd), 0) AS max_cost_usd
       FROM recent r
       JOIN operation_attempts a ON a.run_id = r.run_id
-     WHERE a.org_id = :org_id AND a.status <> 'skipped'
+     WHERE a.org_id = :org_id AND a.status <> '{OperationStatus.SKIPPED}'
      GROUP BY r.operation_id, a.provider, a.action
     """
 )
 
 # A fan-out step that ran (and did not fail) records how many children it made, zero included.
 _FAN_OUTS = text(
-    """
+    f"""
     SELECT operation_id,
            count(*) AS parents,
            coalesce(sum(children), 0) AS children,
@@ -76,7 +85,7 @@ _FAN_OUTS = text(
               FROM step_results
              WHERE org_id = :org_id
                AND operation_id = ANY(CAST(:operation_ids AS text[]))
-               AND status <> 'failed'
+               AND status <> '{StepStatus.FAILED}'
                AND output_payload -> 'fan_out' ->> 'child_count' IS NOT NULL
            ) ranked
      WHERE rank <= :limit
@@ -87,10 +96,10 @@ _FAN_OUTS = text(
 # A step's condition was checked for every run that reached it; it held unless the step was skipped
 # for it (a step skipped as fresh, or run, had passed it).
 _CONDITIONS = text(
-    """
+    f"""
     SELECT s.step_position AS position,
            count(*) AS checked,
-           count(*) FILTER (WHERE s.skip_reason IS DISTINCT FROM 'condition_not_met') AS met
+           count(*) FILTER (WHERE s.skip_reason IS DISTINCT FROM '{SkipReason.CONDITION_NOT_MET}') AS met
       FROM step_results s
       JOIN submissions b ON b.org_id = s.org_id AND b.id = s.submission_id
      WHERE s.org_id = :org_id
@@ -98,7 +107,7 @@ _CONDITIONS = text(
        AND b.blueprint_id = :blueprint_id
        AND s.step_position = ANY(CAST(:positions AS integer[]))
        AND (s.skip_reason IS NULL
-            OR s.skip_reason IN ('condition_not_met', 'entity_state_fresh', 'no_provider_available'))
+            OR {in_list("s.skip_reason", _REACHED_SKIPS)})
      GROUP BY s.step_position
     """
 )

@@ -7,19 +7,23 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Row, text
 
+from config.vocabulary import OperationStatus, RunStatus
+from store.tables import in_list
+
+_FOUND = (OperationStatus.FOUND, OperationStatus.VERIFIED)
 _SNAPSHOT = text(
-    """
+    f"""
     SELECT
         (SELECT status FROM submissions WHERE id = :s) AS status,
         count(*) FILTER (WHERE parent_pipeline_run_id IS NULL) AS roots,
         count(*) FILTER (
             WHERE parent_pipeline_run_id IS NULL
-              AND status IN ('succeeded', 'failed', 'canceled', 'budget_exhausted')
+              AND {in_list("status", sorted(RunStatus.terminal()))}
         ) AS roots_done,
         count(*) FILTER (WHERE parent_pipeline_run_id IS NOT NULL) AS children,
-        count(*) FILTER (WHERE status IN ('queued', 'running')) AS pending,
-        count(*) FILTER (WHERE status = 'failed') AS failed,
-        count(*) FILTER (WHERE status = 'budget_exhausted') AS budget_exhausted,
+        count(*) FILTER (WHERE {in_list("status", sorted(RunStatus.active()))}) AS pending,
+        count(*) FILTER (WHERE status = '{RunStatus.FAILED}') AS failed,
+        count(*) FILTER (WHERE status = '{RunStatus.BUDGET_EXHAUSTED}') AS budget_exhausted,
         (SELECT max_cost_usd FROM submissions WHERE id = :s) AS max_cost_usd,
         (SELECT coalesce(sum(cost_usd), 0) FROM operation_runs WHERE submission_id = :s) AS cost_usd
     FROM pipeline_runs WHERE submission_id = :s
@@ -32,17 +36,17 @@ _STEPS = text(
     """
 )
 _NOT_FOUND = text(
-    """
+    f"""
     SELECT step_position, count(*) FROM operation_runs
-    WHERE submission_id = :s AND status = 'not_found' GROUP BY step_position
+    WHERE submission_id = :s AND status = '{OperationStatus.NOT_FOUND}' GROUP BY step_position
     """
 )
 _PROVIDERS = text(
-    """
+    f"""
     SELECT a.provider,
-        count(*) FILTER (WHERE a.status <> 'skipped') AS calls,
-        count(*) FILTER (WHERE a.status IN ('found', 'verified')) AS found,
-        count(*) FILTER (WHERE a.status = 'failed') AS errors,
+        count(*) FILTER (WHERE a.status <> '{OperationStatus.SKIPPED}') AS calls,
+        count(*) FILTER (WHERE {in_list("a.status", _FOUND)}) AS found,
+        count(*) FILTER (WHERE a.status = '{OperationStatus.FAILED}') AS errors,
         count(*) FILTER (WHERE a.error_class = 'rate_limited') AS rate_limited,
         coalesce(sum(a.cost_usd), 0) AS cost
     FROM operation_attempts a JOIN operation_runs r ON r.run_id = a.run_id

@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import Connection, func, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from config.vocabulary import DeliveryStatus
 from store.repositories._rows import as_dicts
 from store.tables import webhook_attempts, webhook_deliveries, webhooks
 
@@ -24,7 +25,7 @@ def claim_due(*, conn: Connection, limit: int, lease_s: float) -> list[dict[str,
     d = webhook_deliveries
     due = (
         select(d.c.id)
-        .where(d.c.status == "pending", d.c.next_attempt_at <= func.now())
+        .where(d.c.status == DeliveryStatus.PENDING, d.c.next_attempt_at <= func.now())
         .order_by(d.c.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -61,7 +62,7 @@ def record_attempt(
     status_code: int | None,
     error: str | None,
     duration_ms: int,
-    status: str,
+    status: DeliveryStatus,
     next_attempt_at: datetime | None,
 ) -> bool:
     """Record one attempt and the delivery's new state (pending with its next try, delivered or failed).
@@ -93,11 +94,13 @@ def record_attempt(
     }
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
-    if status == "delivered":
+    if status == DeliveryStatus.DELIVERED:
         values["delivered_at"] = func.now()
     result = conn.execute(
         update(d)
-        .where(d.c.id == delivery_id, d.c.status == "pending", d.c.attempt_count == attempt_number)
+        .where(
+            d.c.id == delivery_id, d.c.status == DeliveryStatus.PENDING, d.c.attempt_count == attempt_number
+        )
         .values(**values)
     )
     return bool(result.rowcount)

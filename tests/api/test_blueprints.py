@@ -157,8 +157,8 @@ def test_static_validation_names_the_step_and_the_problem(api: ApiClient) -> Non
                     "step_config": {"condition": {"field": "x", "op": "gt", "value": "many"}},
                 }
             ],
-            "steps.0.step_config",
-            "must be a number",
+            "steps.0.step_config.condition.value",
+            "must be a number for op gt",
         ),
     ]
     for steps, field, text in cases:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from blueprints.schema import BlueprintStep
 from blueprints.validation import validate_steps
 from operations.contracts.base import Contract
@@ -114,20 +117,57 @@ def test_fan_out_only_over_a_declared_list_and_children_get_item_fields() -> Non
     assert validate_steps(with_fan_out, REGISTRY, entity_inputs=["company_linkedin_url"]) == []
 
 
-def test_conditions_and_skip_if_fresh_are_checked_and_disabled_steps_ignored() -> None:
-    problems = validate_steps(
-        steps(
-            {
-                "operation_id": "company.enrich.profile",
-                "step_config": {"condition": {"field": "x", "op": "gt", "value": "a lot"}},
-            },
-            {
-                "operation_id": "company.enrich.profile",
-                "step_config": {"skip_if_fresh": {"max_age_hours": 0}},
-            },
-            {"operation_id": "company.enrich.nope", "is_enabled": False},
-        ),
-        REGISTRY,
+def test_disabled_steps_are_not_checked() -> None:
+    assert (
+        validate_steps(
+            steps(
+                {"operation_id": "company.enrich.profile"},
+                {"operation_id": "company.enrich.nope", "is_enabled": False},
+            ),
+            REGISTRY,
+        )
+        == []
     )
-    assert [(p.position, p.field) for p in problems] == [(1, "step_config"), (2, "step_config")]
-    assert "must be a number" in problems[0].message and "max_age_hours" in problems[1].message
+
+
+@pytest.mark.parametrize(
+    ("step_config", "path", "problem"),
+    [
+        (
+            {"condition": {"field": "x", "op": "gt", "value": "a lot"}},
+            "step_config.condition.value",
+            "must be a number",
+        ),
+        ({"skip_if_fresh": {"max_age_hours": 0}}, "step_config.skip_if_fresh.max_age_hours", "above 0"),
+        ({"skip_if_fresh": {}}, "step_config.skip_if_fresh.max_age_hours", "Field required"),
+        ({"skip_if_fresh": {"max_age_hours": True}}, "step_config.skip_if_fresh.max_age_hours", "above 0"),
+        (
+            {"skip_if_fresh": {"max_age_hours": 24, "identity_fields": ["domain", ""]}},
+            "step_config.skip_if_fresh.identity_fields.1",
+            "field name",
+        ),
+        ({"skip_if_fresh": "daily"}, "step_config.skip_if_fresh", "valid dictionary"),
+        ({"fan_out": "yes"}, "step_config.fan_out", "valid boolean"),
+    ],
+)
+def test_step_config_is_typed_and_named_by_path(step_config: dict[str, Any], path: str, problem: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        steps({"operation_id": "company.enrich.profile", "step_config": step_config})
+    found = [(".".join(map(str, e["loc"])), e["msg"]) for e in refused.value.errors()]
+    assert any(at == path and problem in message for at, message in found), found
+
+
+def test_step_config_keeps_operation_parameters_and_fan_out_as_written() -> None:
+    (step,) = steps(
+        {
+            "operation_id": "person.search",
+            "step_config": {"fan_out": True, "max_results": 3, "skip_if_fresh": {"max_age_hours": 24}},
+        }
+    )
+    assert step.step_config.params == {"max_results": 3} and step.step_config.fans_out
+    assert step.model_dump()["step_config"] == {
+        "fan_out": True,
+        "max_results": 3,
+        "skip_if_fresh": {"max_age_hours": 24},
+    }
+    assert validate_steps([step], REGISTRY, entity_inputs=["company_linkedin_url"]) == []
