@@ -37,7 +37,6 @@ from benchmarks.process_tree import ProcessTree, Sample
 from benchmarks.scratch import scratch_database
 from benchmarks.status_probe import StatusProbe
 from config import ClusterSettings, ProviderSettings
-from config.settings import PROVIDER_NAMES
 from providers.execute import execute
 from providers.http import HttpClient
 from providers.registry import endpoint_for, get_provider
@@ -85,9 +84,8 @@ def _write_input(path: Path, world: World, domains: list[str]) -> None:
 def _environment(tree: ProcessTree) -> dict[str, str]:
     """Return the run's environment, without anything that could reach a real provider or another cluster."""
     env = tree.environment()
-    provider_vars = {f"{n.upper()}_{suffix}" for n in PROVIDER_NAMES for suffix in ("API_KEY", "BASE_URL")}
-    others = ("ADYNTEL_ACCOUNT_EMAIL", "PROVIDER_SANDBOX_URL", "PROVIDER_LIMITS", "OPERATION_PROVIDER_ORDER")
-    for name in (*provider_vars, *others, "RAY_ADDRESS", "DATABASE_URL"):
+    others = ("PROVIDER_SANDBOX_URL", "PROVIDER_LIMITS", "OPERATION_PROVIDER_ORDER")
+    for name in (*ProviderSettings.provider_variables(), *others, "RAY_ADDRESS", "DATABASE_URL"):
         env.pop(name, None)
     return env
 

@@ -40,8 +40,7 @@ from benchmarks.scratch import scratch_database
 from cli.demo import BLUEPRINT, DEMO_PROVIDERS, SAMPLE
 from cluster.local_nodes import node_processes
 from cluster.runtime import local_cluster
-from config import ClusterSettings
-from config.settings import PROVIDER_NAMES
+from config import ClusterSettings, ProviderSettings
 from providers.sandbox.app import DEFAULT_SANDBOX_KEY
 from store.engine import build_engine
 
@@ -91,8 +90,8 @@ class Books:
 
 def _environment() -> dict[str, str]:
     """The run's environment, without anything that could reach a real provider or another cluster."""
-    provider_vars = {f"{n.upper()}_{suffix}" for n in PROVIDER_NAMES for suffix in ("API_KEY", "BASE_URL")}
-    dropped = {*provider_vars, "ADYNTEL_ACCOUNT_EMAIL", "PROVIDER_SANDBOX_URL", "OPERATION_PROVIDER_ORDER"}
+    provider_vars = ProviderSettings.provider_variables()
+    dropped = {*provider_vars, "PROVIDER_SANDBOX_URL", "OPERATION_PROVIDER_ORDER"}
     return {
         k: v
         for k, v in os.environ.items()

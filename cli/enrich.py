@@ -431,9 +431,7 @@ def _describe_providers(settings: Settings) -> str:
     providers = settings.providers
     if providers.provider_sandbox_url:
         return f"providers: sandbox at {providers.provider_sandbox_url}"
-    from config.settings import PROVIDER_NAMES
-
-    keyed = [name for name in PROVIDER_NAMES if providers.api_key(name)]
+    keyed = providers.configured()
     return f"providers: real APIs with keys for {', '.join(keyed) or 'none (every provider will be skipped)'}"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -48,12 +48,15 @@ class ProviderCredits:
         return asdict(self)
 
 
+def unkeyed(provider: str, missing: Sequence[str]) -> ProviderCredits:
+    """Return the state of a provider whose calls are skipped, naming the variables to set."""
+    return ProviderCredits(provider, False, NO_KEY, reason=f"set {', '.join(missing)}" if missing else None)
+
+
 def summarize(
-    provider: str, keyed: bool, check: ProviderResult | None, mark: Mapping[str, Any] | None = None
+    provider: str, check: ProviderResult | None, mark: Mapping[str, Any] | None = None
 ) -> ProviderCredits:
-    """Combine a balance check (None: no endpoint) and a gateway's mark into one provider's state."""
-    if not keyed:
-        return ProviderCredits(provider, False, NO_KEY)
+    """Combine a keyed provider's balance check (None: no endpoint) and its gateway's mark into its state."""
     marked = bool(mark and mark.get("exhausted"))
     since = mark.get("exhausted_since") if marked and mark else None
     until = mark.get("exhausted_until") if marked and mark else None
@@ -100,7 +103,7 @@ async def check_balances(
         endpoint = replace(endpoint_for(adapter, settings), max_timeout_s=timeout_s)
         return await execute(adapter.credits, {}, endpoint=endpoint, client=client)
 
-    names = [n for n in dict.fromkeys(providers) if n in adapters and settings.api_key(n)]
+    names = [n for n in dict.fromkeys(providers) if n in adapters and not settings.missing_credentials(n)]
     answers = await asyncio.gather(*(one(n) for n in names))
     return dict(zip(names, answers, strict=True))
 
@@ -150,12 +153,14 @@ async def provider_credits(
     )
     found = []
     for name in names:
-        keyed = settings.api_key(name) is not None
-        if name in gateways:
+        missing = settings.missing_credentials(name)
+        if missing:
+            found.append(unkeyed(name, missing))
+        elif name in gateways:
             answer = gateways[name]
-            found.append(summarize(name, keyed, answer.get("check"), answer))
+            found.append(summarize(name, answer.get("check"), answer))
         else:
-            found.append(summarize(name, keyed, direct.get(name)))
+            found.append(summarize(name, direct.get(name)))
     return found
 
 
@@ -172,7 +177,11 @@ class BalanceCache:
     async def get(self, providers: Iterable[str]) -> list[ProviderCredits]:
         """Return the keyed providers' balances, checking those not seen within ttl_s (bounded in time)."""
         now = time.monotonic()
-        wanted = [n for n in dict.fromkeys(providers) if n in all_providers() and self.settings.api_key(n)]
+        wanted = [
+            n
+            for n in dict.fromkeys(providers)
+            if n in all_providers() and not self.settings.missing_credentials(n)
+        ]
         stale = [n for n in wanted if n not in self._answers or now - self._answers[n][0] > self.ttl_s]
         if stale:
             if self._client is None:
@@ -180,7 +189,7 @@ class BalanceCache:
                 self._client = HttpClient(max_connections=32, default_timeout_s=self.timeout_s)
             checks = await check_balances(self.settings, stale, client=self._client, timeout_s=self.timeout_s)
             for name in stale:
-                self._answers[name] = (time.monotonic(), summarize(name, True, checks.get(name)))
+                self._answers[name] = (time.monotonic(), summarize(name, checks.get(name)))
         return [self._answers[n][1] for n in wanted]
 
     def forget(self) -> None:

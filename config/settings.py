@@ -7,11 +7,19 @@ start without real secrets.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 _ENV_CONFIG = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
@@ -122,25 +130,6 @@ class WebhookSettings(BaseSettings):
         return value
 
 
-PROVIDER_NAMES = (
-    "prospeo",
-    "blitzapi",
-    "companyenrich",
-    "leadmagic",
-    "icypeas",
-    "millionverifier",
-    "reoon",
-    "parallel",
-    "adyntel",
-    "gemini",
-    "openai",
-    "ampleleads",
-    "storeleads",
-    "enigma",
-    "revenueinfra",
-)
-
-
 class ProviderLimitOverride(BaseModel):
     """A configured replacement for a provider's documented rate limit or concurrency."""
 
@@ -171,14 +160,79 @@ class ProviderLimitOverride(BaseModel):
         return value
 
 
+def _registered_providers() -> dict[str, dict[str, str]]:
+    """Return every registered provider's credential settings beside its key (with sandbox values)."""
+    # Which providers exist is for the providers package to say (each adapter declares itself, see
+    # providers.registry); that package imports config, so it is asked here, when settings are built,
+    # never at import.
+    from providers.registry import credential_settings
+
+    return credential_settings()
+
+
+def _provider_fields(extras: Mapping[str, str]) -> tuple[str, ...]:
+    return ("api_key", "base_url", *extras)
+
+
+def _blank(value: object) -> bool:
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return text is None or (isinstance(text, str) and not text.strip())
+
+
+class _ProviderEnvSource(EnvSettingsSource):
+    """The environment as ProviderSettings reads it: its own fields, and every provider's `<NAME>_*`."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        if field_name == "credentials":  # built from the per-provider variables only, never one variable
+            return None, field_name, False
+        return super().get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        values = super().__call__()
+        credentials: dict[str, dict[str, Any]] = {}
+        for name, extras in _registered_providers().items():
+            read = {field: self.env_vars.get(f"{name}_{field}") for field in _provider_fields(extras)}
+            found = {field: value for field, value in read.items() if value is not None}
+            entry: dict[str, Any] = {k: found[k] for k in ("api_key", "base_url") if k in found}
+            extra = {setting: found[setting] for setting in extras if setting in found}
+            if extra:
+                entry["extra"] = extra
+            if entry:
+                credentials[name] = entry
+        # Nested, so that credentials given as keyword arguments are merged over these, key by key.
+        values["credentials"] = credentials
+        return values
+
+
+class ProviderCredentials(BaseModel):
+    """One provider's key, where it is reached, and the other credentials its adapter declares."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: SecretStr | None = Field(default=None, description="<NAME>_API_KEY.")
+    base_url: str | None = Field(
+        default=None, description="<NAME>_BASE_URL: reach the provider elsewhere (a proxy, a mock)."
+    )
+    extra: dict[str, SecretStr | None] = Field(
+        default_factory=dict,
+        description="Each declared <NAME>_<SETTING> (Adyntel's account_email), by setting.",
+    )
+
+
 class ProviderSettings(BaseSettings):
     """Provider credentials, where each provider is reached, and limit overrides.
 
-    A provider without a key is skipped, not failed. With PROVIDER_SANDBOX_URL set, every provider
-    without its own `<NAME>_BASE_URL` is reached at `<sandbox>/<name>` (the local sandbox).
+    Every provider the registry finds (`providers.registry`) is read from `<NAME>_API_KEY`,
+    `<NAME>_BASE_URL` and each credential its adapter declares (`ADYNTEL_ACCOUNT_EMAIL`); keyword
+    arguments use the same names in lower case (`parallel_api_key=None`). A provider lacking a key
+    or a declared credential is not configured: its calls are skipped, and `missing_credentials`
+    says which variables to set. With PROVIDER_SANDBOX_URL set, every provider without its own
+    `<NAME>_BASE_URL` is reached at `<sandbox>/<name>` (the local sandbox).
     """
 
-    model_config = _ENV_CONFIG
+    # Unlike the other groups, unknown keyword arguments are refused: a misspelt `<name>_api_key`
+    # would otherwise leave a provider without its key, silently.
+    model_config = SettingsConfigDict(env_file=None, extra="forbid", case_sensitive=False)
 
     provider_sandbox_url: str | None = Field(
         default=None, description="Base URL of the provider sandbox; providers answer under /<name>."
@@ -214,67 +268,131 @@ class ProviderSettings(BaseSettings):
         gt=0,
         description="How long a credential that answered 'no credits' is skipped before it is tried again.",
     )
-    prospeo_api_key: SecretStr | None = None
-    blitzapi_api_key: SecretStr | None = None
-    companyenrich_api_key: SecretStr | None = None
-    leadmagic_api_key: SecretStr | None = None
-    icypeas_api_key: SecretStr | None = None
-    millionverifier_api_key: SecretStr | None = None
-    reoon_api_key: SecretStr | None = None
-    parallel_api_key: SecretStr | None = None
-    adyntel_api_key: SecretStr | None = None
-    gemini_api_key: SecretStr | None = None
-    openai_api_key: SecretStr | None = None
-    ampleleads_api_key: SecretStr | None = None
-    storeleads_api_key: SecretStr | None = None
-    enigma_api_key: SecretStr | None = None
-    revenueinfra_api_key: SecretStr | None = None
-    adyntel_account_email: str | None = None
-    prospeo_base_url: str | None = None
-    blitzapi_base_url: str | None = None
-    companyenrich_base_url: str | None = None
-    leadmagic_base_url: str | None = None
-    icypeas_base_url: str | None = None
-    millionverifier_base_url: str | None = None
-    reoon_base_url: str | None = None
-    parallel_base_url: str | None = None
-    adyntel_base_url: str | None = None
-    gemini_base_url: str | None = None
-    openai_base_url: str | None = None
-    ampleleads_base_url: str | None = None
-    storeleads_base_url: str | None = None
-    enigma_base_url: str | None = None
-    revenueinfra_base_url: str | None = None
+    credentials: dict[str, ProviderCredentials] = Field(
+        default_factory=dict,
+        description="Every registered provider's credentials, from its <NAME>_* variables.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read keyword arguments, then the environment (per-provider variables included); no .env file."""
+        return init_settings, _ProviderEnvSource(settings_cls)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_credentials(cls, data: Any) -> Any:
+        """Fold `<name>_<field>` values into `credentials`, with an entry for every registered provider."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        given = {
+            name: dict(entry.model_dump() if isinstance(entry, ProviderCredentials) else entry)
+            for name, entry in (data.pop("credentials", None) or {}).items()
+        }
+        registered = _registered_providers()
+        unknown = sorted(set(given) - set(registered))
+        if unknown:
+            raise ValueError(f"credentials of unknown provider(s): {', '.join(unknown)}")
+        gathered: dict[str, dict[str, Any]] = {}
+        for name, extras in registered.items():
+            entry = given.get(name, {})
+            extra = dict(entry.get("extra") or {})
+            unknown = sorted(set(extra) - set(extras))
+            if unknown:
+                raise ValueError(f"{name} declares no credential {', '.join(unknown)}")
+            values = {"api_key": entry.get("api_key"), "base_url": entry.get("base_url"), **extra}
+            for field in _provider_fields(extras):
+                if f"{name}_{field}" in data:
+                    values[field] = data.pop(f"{name}_{field}")
+            cleaned = {field: None if _blank(value) else value for field, value in values.items()}
+            gathered[name] = {
+                "api_key": cleaned.pop("api_key"),
+                "base_url": cleaned.pop("base_url"),
+                "extra": {setting: cleaned.get(setting) for setting in extras},
+            }
+        data["credentials"] = gathered
+        return data
 
     @field_validator("provider_limits")
     @classmethod
     def _known_providers(cls, value: dict[str, ProviderLimitOverride]) -> dict[str, ProviderLimitOverride]:
-        unknown = sorted(set(value) - set(PROVIDER_NAMES))
+        unknown = sorted(set(value) - set(_registered_providers()))
         if unknown:
             raise ValueError(f"unknown provider(s) in PROVIDER_LIMITS: {', '.join(unknown)}")
         return value
 
     @classmethod
     def for_sandbox(cls, sandbox_url: str, api_key: str, **overrides: object) -> ProviderSettings:
-        """Settings that reach every provider in the sandbox at sandbox_url with its key."""
-        keys = {f"{name}_api_key": SecretStr(api_key) for name in PROVIDER_NAMES}
-        values: dict[str, object] = {
-            **keys,
-            "adyntel_account_email": "sandbox@example.com",
-            "provider_sandbox_url": sandbox_url,
-            **{f"{name}_base_url": None for name in PROVIDER_NAMES},
-            **overrides,
+        """Settings that reach every provider in the sandbox at sandbox_url with its key.
+
+        Overrides use the keyword names (`parallel_api_key=None` leaves Parallel without a key).
+        """
+        credentials = {
+            name: {"api_key": api_key, "base_url": None, "extra": dict(extras)}
+            for name, extras in _registered_providers().items()
         }
-        return cls.model_validate(values)
+        values: dict[str, object] = {"provider_sandbox_url": sandbox_url, "credentials": credentials}
+        return cls.model_validate({**values, **overrides})
+
+    @classmethod
+    def sandbox_environment(cls, sandbox_url: str, api_key: str) -> dict[str, str]:
+        """Return the environment variables of a process that reaches every provider in the sandbox."""
+        env = {"PROVIDER_SANDBOX_URL": sandbox_url}
+        for name, extras in _registered_providers().items():
+            env[f"{name.upper()}_API_KEY"] = api_key
+            env.update({f"{name}_{setting}".upper(): value for setting, value in extras.items()})
+        return env
+
+    @classmethod
+    def provider_variables(cls) -> list[str]:
+        """Return the name of every per-provider variable read (`<NAME>_API_KEY`, `<NAME>_BASE_URL`, …)."""
+        return [
+            f"{name}_{field}".upper()
+            for name, extras in _registered_providers().items()
+            for field in _provider_fields(extras)
+        ]
+
+    def names(self) -> list[str]:
+        """Return every registered provider's name."""
+        return sorted(self.credentials)
+
+    def _of(self, provider: str) -> ProviderCredentials:
+        try:
+            return self.credentials[provider]
+        except KeyError:
+            raise KeyError(f"unknown provider {provider!r}: no adapter declares it") from None
 
     def api_key(self, provider: str) -> str | None:
         """Return the provider's key, if configured."""
-        secret: SecretStr | None = getattr(self, f"{provider}_api_key", None)
+        secret = self._of(provider).api_key
         return secret.get_secret_value() if secret is not None else None
+
+    def extra_credentials(self, provider: str) -> dict[str, str]:
+        """Return the provider's declared credentials beside its key that are set, by setting."""
+        extra = self._of(provider).extra
+        return {setting: value.get_secret_value() for setting, value in extra.items() if value is not None}
+
+    def missing_credentials(self, provider: str) -> list[str]:
+        """Return the variables to set before the provider's calls can be sent (none: it is configured)."""
+        own = self._of(provider)
+        unset = ["api_key"] if own.api_key is None else []
+        unset += [setting for setting, value in own.extra.items() if value is None]
+        return [f"{provider}_{field}".upper() for field in unset]
+
+    def configured(self) -> list[str]:
+        """Return the providers whose key and declared credentials are all set (the others are skipped)."""
+        return [name for name in self.names() if not self.missing_credentials(name)]
 
     def base_url(self, provider: str, default: str) -> str:
         """Return where to reach the provider: its own override, else the sandbox, else the real service."""
-        own: str | None = getattr(self, f"{provider}_base_url", None)
+        own = self._of(provider).base_url
         if own:
             return own.rstrip("/")
         if self.provider_sandbox_url:

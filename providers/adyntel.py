@@ -38,6 +38,7 @@ from providers.base import (
     NO_KEY,
     Action,
     Build,
+    CredentialField,
     Credentials,
     ErrorClass,
     Outcome,
@@ -307,5 +308,10 @@ PROVIDER = Provider(
     },
     credits=Action(NAME, CREDITS, build_credits, parse_credits, description="Credits left (free)."),
     credits_note="POST /credits_check: answer shape undocumented, read tolerantly",
+    credential_fields=(
+        CredentialField(
+            "account_email", "email", "sandbox@example.com", "The account's email, sent with every call."
+        ),
+    ),
     docs="docs.adyntel.com (linkedin, meta, meta ad search, google) via PROVIDER_FACTS.md; errors assumed",
 )

@@ -221,8 +221,27 @@ class RateLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialField:
+    """A credential a provider needs beside its key: read from `<NAME>_<SETTING>`, handed to builds as `key`.
+
+    Calls cannot be sent without it (the adapter skips them), so a provider lacking one counts as
+    not configured, like one without a key.
+    """
+
+    setting: str  # e.g. "account_email": the ADYNTEL_ACCOUNT_EMAIL variable
+    key: str  # its name in `Credentials.extra`, e.g. "email"
+    sandbox_value: str  # what the local sandbox accepts for it
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Provider:
-    """A provider's identity, documented defaults and its actions by name."""
+    """A provider's identity, documented defaults and its actions by name.
+
+    It is the one declaration of a provider: `providers.registry` finds it as the `PROVIDER` of its
+    module, settings read `<NAME>_API_KEY`, `<NAME>_BASE_URL` and each of `credential_fields` from it,
+    and the sandbox serves it under `/<name>`.
+    """
 
     name: str
     base_url: str  # the real service; config may point it elsewhere (the sandbox)
@@ -238,6 +257,7 @@ class Provider:
     # operations call and pay for.
     credits: Action | None = None
     credits_note: str = "no balance endpoint"  # what is known, or uncertain, about the check
+    credential_fields: tuple[CredentialField, ...] = ()  # what it needs beside its key (Adyntel's email)
 
     @property
     def rate_limits(self) -> RateLimits:

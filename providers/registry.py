@@ -40,11 +40,22 @@ def get_provider(name: str) -> Provider:
         raise KeyError(f"unknown provider {name!r}") from None
 
 
+def credential_settings() -> dict[str, dict[str, str]]:
+    """Return each provider's credential settings beside its key and base URL, with their sandbox values.
+
+    `config.ProviderSettings` reads `<NAME>_API_KEY`, `<NAME>_BASE_URL` and `<NAME>_<SETTING>` for
+    every entry; this is how it knows the providers without a list of its own.
+    """
+    return {
+        name: {field.setting: field.sandbox_value for field in provider.credential_fields}
+        for name, provider in sorted(all_providers().items())
+    }
+
+
 def endpoint_for(provider: Provider, settings: ProviderSettings) -> Endpoint:
     """Resolve the provider's base URL (own override, else sandbox, else the real service) and credentials."""
-    extra = {}
-    if provider.name == "adyntel" and settings.adyntel_account_email:
-        extra["email"] = settings.adyntel_account_email
+    configured = settings.extra_credentials(provider.name)
+    extra = {f.key: configured[f.setting] for f in provider.credential_fields if f.setting in configured}
     return Endpoint(
         base_url=settings.base_url(provider.name, provider.base_url),
         credentials=Credentials(api_key=settings.api_key(provider.name), extra=extra),

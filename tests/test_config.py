@@ -30,7 +30,7 @@ def test_environment_variables_use_the_spec_names(monkeypatch: pytest.MonkeyPatc
     settings = Settings()
     assert settings.database.database_url is not None
     assert settings.database.database_url.get_secret_value().endswith("/dex")
-    assert settings.providers.leadmagic_api_key == SecretStr("lm-key")
+    assert settings.providers.api_key("leadmagic") == "lm-key"
     assert "lm-key" not in repr(settings) and "j" * 40 not in repr(settings)
 
 

@@ -59,9 +59,9 @@ async def execute(
 
 
 @router.post("/api/operations/list", responses=errors(404), response_model=Envelope[list[dict[str, Any]]])
-def list_operations(body: OperationList, _: Tenant) -> dict[str, Any]:
-    """List every operation with its inputs, outputs, providers and policy."""
-    specs = execution.catalogue(body.entity_type)
+def list_operations(body: OperationList, _: Tenant, settings: SettingsDep) -> dict[str, Any]:
+    """List every operation with its inputs, outputs, providers (and those lacking credentials) and policy."""
+    specs = execution.catalogue(body.entity_type, settings.providers)
     if not specs:
         raise ApiError(404, "no operations match")
     return envelope(specs)

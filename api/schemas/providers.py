@@ -7,11 +7,16 @@ from pydantic import BaseModel, Field
 
 class ProviderCreditsRead(BaseModel):
     provider: str
-    keyed: bool = Field(description="Whether the engine holds a key for this provider.")
+    keyed: bool = Field(
+        description="Whether the engine holds this provider's key and every other credential it needs."
+    )
     state: str = Field(description="ok | exhausted | no balance endpoint | check failed | no key")
     credits_remaining: float | None = None
     plan: str | None = None
     renews_at: str | None = None
-    reason: str | None = Field(default=None, description="Why a check failed, or what is uncertain about it.")
+    reason: str | None = Field(
+        default=None,
+        description="Why a check failed, what is uncertain about it, or (no key) the variables to set.",
+    )
     exhausted_since: float | None = None
     exhausted_until: float | None = None

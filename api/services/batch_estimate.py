@@ -19,7 +19,6 @@ from api.services.batch_submit import Prepared, check_entities, prepare
 from blueprints.schema import StepConfig
 from cluster.entities import identity_keys
 from config import ProviderSettings
-from config.settings import PROVIDER_NAMES
 from operations.estimate import Estimate, History, estimate
 from operations.registry import get_operation
 from store.repositories import entities as entity_store
@@ -101,8 +100,8 @@ def fresh_counts(
 
 
 def keyed_providers(providers: ProviderSettings) -> set[str]:
-    """Return the providers that have a key (the others are skipped, so cost nothing)."""
-    return {name for name in PROVIDER_NAMES if providers.api_key(name)}
+    """Return the providers whose credentials are all set (the others are skipped, so cost nothing)."""
+    return set(providers.configured())
 
 
 def estimate_prepared(

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from api.auth.context import AuthContext
 from api.errors import ApiError
-from config import Settings
+from config import ProviderSettings, Settings
 from operations.history import history_rows
 from operations.registry import all_operations, get_operation, provider_order
 from operations.runtime import OpResult, ProviderCaller, run_operation
@@ -68,9 +68,18 @@ def record(
         insert_operation_history(conn=conn, runs=[run_row], attempts=attempt_rows)
 
 
-def catalogue(entity_type: str | None) -> list[dict[str, Any]]:
-    """Describe every operation (optionally of one entity type)."""
-    return [s.describe() for s in all_operations().values() if entity_type in (None, s.entity_type)]
+def catalogue(entity_type: str | None, providers: ProviderSettings) -> list[dict[str, Any]]:
+    """Describe every operation (optionally of one entity type) and which of its providers will be skipped."""
+    return [
+        {**s.describe(), "providers_without_credentials": _unconfigured(s.providers, providers)}
+        for s in all_operations().values()
+        if entity_type in (None, s.entity_type)
+    ]
+
+
+def _unconfigured(names: tuple[str, ...], providers: ProviderSettings) -> dict[str, list[str]]:
+    # Their calls are skipped as missing_provider_api_key; say so before anything runs, with what to set.
+    return {name: missing for name in names if (missing := providers.missing_credentials(name))}
 
 
 def budgeted(

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cluster.credits import EXHAUSTED, BalanceCache, ProviderCredits
+from cluster.credits import EXHAUSTED, BalanceCache, ProviderCredits, unkeyed
 from cluster.plan import build_plan
 
 log = logging.getLogger(__name__)
@@ -48,5 +48,6 @@ async def list_provider_credits(cache: BalanceCache) -> list[dict[str, Any]]:
     names = sorted(all_providers())
     keyed = {f.provider: f for f in await cache.get(names)}
     return [
-        (keyed[name] if name in keyed else ProviderCredits(name, False, "no key")).as_dict() for name in names
+        (keyed[name] if name in keyed else unkeyed(name, cache.settings.missing_credentials(name))).as_dict()
+        for name in names
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
+from api.services.execution import catalogue
+from config import ProviderSettings
 from providers.sandbox.server import SandboxServer
 from providers.sandbox.world import World
 from store.tables import operation_attempts, operation_runs
@@ -95,6 +97,18 @@ def test_operations_list_describes_inputs_outputs_and_providers(api: ApiClient) 
     assert verify["providers"] == ["millionverifier", "reoon"] and "verification" in verify["outputs"]
     people = api.ok("/api/operations/list", {"entity_type": "person"}, tenant.api_token)
     assert all(op["entity_type"] == "person" for op in people)
+    assert all(op["providers_without_credentials"] == {} for op in listed.values())  # all keyed here
+
+
+def test_operations_list_names_the_providers_that_will_be_skipped() -> None:
+    providers = ProviderSettings.for_sandbox(
+        "http://127.0.0.1:9", "k", adyntel_account_email=None, millionverifier_api_key=None
+    )
+    listed = {op["operation_id"]: op for op in catalogue(None, providers)}
+    unconfigured = listed["company.ads.search.meta"]["providers_without_credentials"]
+    assert unconfigured == {"adyntel": ["ADYNTEL_ACCOUNT_EMAIL"]}
+    verify = listed["person.contact.verify_email"]["providers_without_credentials"]
+    assert verify == {"millionverifier": ["MILLIONVERIFIER_API_KEY"]}
 
 
 def test_execute_stops_at_the_orgs_monthly_budget(api: ApiClient, world: World) -> None:

@@ -23,7 +23,12 @@ DEX = str(Path(sys.executable).parent / "dex")
 
 
 def _dex(sandbox: SandboxServer, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEX_", "RAY_")) and "_API_KEY" not in k}
+    unset = {"ADYNTEL_ACCOUNT_EMAIL"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DEX_", "RAY_")) and "_API_KEY" not in k and k not in unset
+    }
     env.update({k.upper(): v for k, v in TEST_SECRETS.items()})
     env.update(
         {
@@ -34,6 +39,7 @@ def _dex(sandbox: SandboxServer, tmp_path: Path, *args: str) -> subprocess.Compl
             "PROSPEO_API_KEY": sandbox.api_key,
             "ICYPEAS_API_KEY": sandbox.api_key,
             "REOON_API_KEY": "not-the-key",
+            "ADYNTEL_API_KEY": sandbox.api_key,  # but no ADYNTEL_ACCOUNT_EMAIL, which it needs too
         }
     )
     return subprocess.run([DEX, "providers", *args], env=env, capture_output=True, text=True, timeout=60)
@@ -50,11 +56,14 @@ def test_dex_providers_shows_keys_balances_and_the_provider_out_of_credits(
     assert rows["leadmagic"].split()[1:4] == ["yes", "1,234", "ok"]
     assert rows["prospeo"].split()[1:5] == ["yes", "0", "exhausted", "(balance"]
     assert rows["icypeas"].split()[1:] == ["yes", "-", "no", "balance", "endpoint"]
-    assert "check failed: bad_key" in rows["reoon"] and rows["gemini"].split()[1:] == ["no", "-", "no", "key"]
+    assert "check failed: bad_key" in rows["reoon"]
+    assert rows["gemini"].split()[1:] == ["no", "-", "no", "key:", "set", "GEMINI_API_KEY"]
+    assert rows["adyntel"].split()[1:] == ["no", "-", "no", "key:", "set", "ADYNTEL_ACCOUNT_EMAIL"]
     found = {p["provider"]: p for p in json.loads(listed.stdout)}
     assert found["prospeo"]["state"] == "exhausted" and found["prospeo"]["credits_remaining"] == 0
     assert found["prospeo"]["plan"] == "STARTER" and found["leadmagic"]["credits_remaining"] == 1234
-    assert found["companyenrich"] == {**found["companyenrich"], "keyed": False, "state": "no key"}
+    unkeyed = {"keyed": False, "state": "no key", "reason": "set COMPANYENRICH_API_KEY"}
+    assert found["companyenrich"] == {**found["companyenrich"], **unkeyed}
     assert "sandbox-key" not in table.stdout + listed.stdout  # keys are never shown
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from config.settings import PROVIDER_NAMES
+from config import ProviderSettings
 from providers.sandbox.server import SandboxServer
 from tests.factories import TEST_SECRETS
 
@@ -22,13 +22,11 @@ def dex_env(state_dir: Path, database_url: str, sandbox: SandboxServer, **extra:
     """The environment of a dex process on the scratch database, the sandbox, and its own state folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAY_", "DEX_"))}
     env.update({name.upper(): value for name, value in TEST_SECRETS.items()})
-    env.update({f"{name.upper()}_API_KEY": sandbox.api_key for name in PROVIDER_NAMES})
+    env.update(ProviderSettings.sandbox_environment(sandbox.url, sandbox.api_key))
     env.update(
         DEX_ENV="test",
         DEX_STATE_DIR=str(state_dir),
         DATABASE_URL=database_url,
-        PROVIDER_SANDBOX_URL=sandbox.url,
-        ADYNTEL_ACCOUNT_EMAIL="sandbox@example.com",
         RAY_NUM_CPUS="2",
         RAY_INCLUDE_DASHBOARD="false",
         RAY_LOCAL_MODE="persistent",
