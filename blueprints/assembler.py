@@ -13,7 +13,7 @@ dry-run estimator.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -344,8 +344,14 @@ def assemble(
     registry: Mapping[str, OperationSpec],
     *,
     history: History | None = None,
+    keyed: Collection[str] | None = None,
 ) -> Assembly:
-    """Plan a blueprint for goal over the registry, from the fields each entity brings."""
+    """Plan a blueprint for goal over the registry, from the fields each entity brings.
+
+    Operations are ranked by what they cost when they run (the org's history, else the adapters'
+    prices); the answer's estimate prices the blueprint as a dry run would, with only `keyed` providers
+    (None: all) called.
+    """
     inputs = list(dict.fromkeys(available_inputs))
     answer = Assembly(entity_type=entity_type, entity_inputs=inputs)
     notes = answer.unsatisfied
@@ -393,7 +399,7 @@ def assemble(
     answer.steps = writer.steps
     _describe(answer, registry, [root] if child is None else [root, child], listing, list_outputs)
     if answer.steps:
-        _check_and_price(answer, registry, history)
+        _check_and_price(answer, registry, history, keyed)
     return answer
 
 
@@ -438,11 +444,15 @@ def _describe(
 
 
 def _check_and_price(
-    answer: Assembly, registry: Mapping[str, OperationSpec], history: History | None
+    answer: Assembly,
+    registry: Mapping[str, OperationSpec],
+    history: History | None,
+    keyed: Collection[str] | None,
 ) -> None:
+    """Validate the steps as a hand-written blueprint is validated, and price one entity's run."""
     steps = [BlueprintStep.model_validate(s) for s in answer.blueprint_steps()]
     problems = validate_steps(steps, registry, entity_inputs=answer.entity_inputs)
     answer.problems = [p.as_detail()["message"] for p in problems]
-    priced = estimate(answer.blueprint_steps(), history, entities=1)
+    priced = estimate(answer.blueprint_steps(), history, entities=1, keyed=keyed)
     answer.cost_per_entity = priced.cost_per_entity
     answer.assumptions = priced.assumptions
