@@ -56,15 +56,15 @@ def org_history(conn: Connection, org_id: UUID) -> History:
 
 
 def plan(
-    *, conn: Connection, goal: Goal, body: AssembleRequest, org_id: UUID, providers: ProviderSettings
+    *, conn: Connection, goal: Goal, body: AssembleRequest, org_id: UUID | None, providers: ProviderSettings
 ) -> Assembly:
-    """Plan the goal for the org; refuse (422) a goal of which nothing can be done."""
+    """Plan the goal for the org (None: an org with no history); refuse (422) what cannot be done at all."""
     answer = assemble(
         goal,
         body.entity_type,
         body.available_inputs,
         all_operations(),
-        history=org_history(conn, org_id),
+        history=None if org_id is None else org_history(conn, org_id),
         keyed=keyed_providers(providers),
     )
     if not answer.steps:
