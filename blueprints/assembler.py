@@ -12,7 +12,6 @@ dry-run estimator.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from blueprints.planner import (
 )
 from blueprints.schema import BlueprintStep
 from blueprints.validation import item_fields, validate_steps
+from blueprints.vocabulary import list_operations, unknown, vocabulary
 from operations.estimate import History, Range, estimate
 from operations.spec import OperationSpec
 
@@ -76,30 +76,8 @@ class Assembly:
         return [s.as_step() for s in self.steps]
 
 
-def vocabulary(registry: Mapping[str, OperationSpec]) -> list[str]:
-    """Return every field name the registry knows: what operations read, produce or list."""
-    names: set[str] = set()
-    for spec in registry.values():
-        names |= set(spec.produces) | set(spec.optional)
-        names |= {name for need in spec.requires for name in need.names}
-        if spec.fan_out is not None:
-            names |= item_fields(spec, spec.fan_out)
-    return sorted(names)
-
-
-def list_operations(registry: Mapping[str, OperationSpec]) -> list[str]:
-    """Return the operations whose list a blueprint can fan out over."""
-    return sorted(spec.id for spec in registry.values() if spec.fan_out is not None)
-
-
 def _level(registry: Mapping[str, OperationSpec], entity_type: str) -> dict[str, OperationSpec]:
     return {i: s for i, s in registry.items() if s.entity_type == entity_type and s.fan_out is None}
-
-
-def _unknown(name: str, known: Sequence[str], what: str) -> str:
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    return f"{what} {name!r} is not in the registry{hint}"
 
 
 class _Costs:
@@ -144,7 +122,7 @@ def _choose_list(
     if goal.via is not None:
         spec = registry.get(goal.via)
         if spec is None:
-            notes.append(_unknown(goal.via, list_operations(registry), "via: the operation"))
+            notes.append(unknown(goal.via, list_operations(registry), "via: the operation"))
             return None
         if spec.fan_out is None:
             notes.append(f"via: {spec.id} yields no list of entities to fan out over")
@@ -216,7 +194,7 @@ def _place_outputs(
     list_outputs: list[str] = []
     for name in dict.fromkeys(goal.outputs):
         if name not in known:
-            notes.append(_unknown(name, sorted(known), "output"))
+            notes.append(unknown(name, sorted(known), "output"))
             continue
         level = next((lv for lv in levels if name in reach[id(lv)]), None)
         if level is not None:
@@ -231,9 +209,9 @@ def _place_outputs(
             )
     for condition in conditions:
         reads = condition_fields(condition)
-        unknown = [name for name in reads if name not in known]
-        if unknown:
-            notes += [_unknown(name, sorted(known), "condition field") for name in unknown]
+        strange = [name for name in reads if name not in known]
+        if strange:
+            notes += [unknown(name, sorted(known), "condition field") for name in strange]
             continue
         level = next((lv for lv in (root, child) if lv and set(reads) <= reach[id(lv)]), None)
         if level is None:

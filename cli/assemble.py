@@ -107,18 +107,16 @@ def assemble_command(
 
     settings = blueprint_cli.settings_for(ctx)
     body = _request(goal, inputs, entity_type, save)
-    if isinstance(body.goal, str):
-        raise CliError(assemble_service.no_model_error().message)
-    structured = body.goal
     with open_database(settings, migrate=False) as db:
         try:
+            structured, reading = assemble_service.structured_goal(body, settings.providers)
             with db.engine.connect() as conn:
                 org_id = blueprint_cli.org_for(conn, org)
                 planned = assemble_service.plan(
                     conn=conn, goal=structured, body=body, org_id=org_id, providers=settings.providers
                 )
             create = assemble_service.blueprint_create(body, structured, planned)
-            answer = assemble_service.answer_of(structured, None, create, planned)
+            answer = assemble_service.answer_of(structured, reading, create, planned)
             if save is not None:
                 with db.engine.begin() as conn:
                     if org_id is None:
@@ -136,6 +134,9 @@ def assemble_command(
         typer.echo(json.dumps(answer, default=str, indent=2))
         return
     console = Console(highlight=False, soft_wrap=True)
+    if reading is not None:
+        repaired = f" after {reading.repairs} repair(s)" if reading.repairs else ""
+        _say(console, f"{reading.model} read the goal{repaired} as: {json.dumps(answer['goal'])}")
     print_assembly(console, planned)
     if answer["saved"] is not None:
         _say(

@@ -16,20 +16,18 @@ from api.services import blueprints as blueprint_service
 router = APIRouter(prefix="/api/blueprints", tags=["blueprints"])
 
 
-@router.post("/assemble", responses=errors(400, 403, 409), response_model=Envelope[AssembleAnswer])
+@router.post("/assemble", responses=errors(400, 403, 409, 503), response_model=Envelope[AssembleAnswer])
 def assemble(body: AssembleRequest, ctx: Tenant, engine: DbEngine, settings: SettingsDep) -> dict[str, Any]:
     """Plan a blueprint for a goal: its steps and why, its cost per entity, what it cannot do."""
     if body.save:
         ctx.require_writer()
-    if isinstance(body.goal, str):
-        raise assemble_service.no_model_error()
-    goal, read_by = body.goal, None
+    goal, reading = assemble_service.structured_goal(body, settings.providers)
     with engine.connect() as conn:
         planned = assemble_service.plan(
             conn=conn, goal=goal, body=body, org_id=ctx.org_id, providers=settings.providers
         )
     create = assemble_service.blueprint_create(body, goal, planned)
-    answer = assemble_service.answer_of(goal, read_by, create, planned)
+    answer = assemble_service.answer_of(goal, reading, create, planned)
     if body.save:
         with engine.begin() as conn:
             answer["saved"] = blueprint_service.create_blueprint(

@@ -63,6 +63,9 @@ class AssembledBlueprint(BaseModel):
 class AssembleAnswer(BaseModel):
     goal: dict[str, Any] = Field(description="The goal as planned, in structured form.")
     read_by: str | None = Field(description="The model that read a plain-language goal (None: structured).")
+    repairs: int | None = Field(
+        description="Rounds its reading needed to name only known fields (at most 2)."
+    )
     blueprint: AssembledBlueprint
     steps: list[AssembledStepRead]
     cost_per_entity_usd: CostRange = Field(

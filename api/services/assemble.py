@@ -18,6 +18,7 @@ from api.errors import ApiError
 from api.schemas.assemble import AssembleRequest
 from api.schemas.blueprints import BlueprintCreate
 from api.services.batch_estimate import keyed_providers
+from api.services.goal_reading import Reading, read_goal
 from blueprints.assembler import Assembly, assemble
 from blueprints.goal import Goal
 from config import ProviderSettings
@@ -43,6 +44,22 @@ def no_model_error() -> ApiError:
         code="goal_needs_model",
         details=[{"field": "goal", "message": f"structured form: {example}"}],
     )
+
+
+def structured_goal(body: AssembleRequest, providers: ProviderSettings) -> tuple[Goal, Reading | None]:
+    """Return the goal in structured form: as given, else as the model read it (400 when there is none)."""
+    if not isinstance(body.goal, str):
+        return body.goal, None
+    reading = read_goal(
+        body.goal,
+        entity_type=body.entity_type,
+        inputs=body.available_inputs,
+        providers=providers,
+        registry=all_operations(),
+    )
+    if reading is None:
+        raise no_model_error()
+    return reading.goal, reading
 
 
 def org_history(conn: Connection, org_id: UUID) -> History:
@@ -105,12 +122,15 @@ def blueprint_create(body: AssembleRequest, goal: Goal, answer: Assembly) -> Blu
     )
 
 
-def answer_of(goal: Goal, read_by: str | None, create: BlueprintCreate, answer: Assembly) -> dict[str, Any]:
+def answer_of(
+    goal: Goal, reading: Reading | None, create: BlueprintCreate, answer: Assembly
+) -> dict[str, Any]:
     """Return the API's answer: the blueprint, why each step, the cost, the fields, what cannot be done."""
     cost = answer.cost_per_entity
     return {
         "goal": goal.model_dump(exclude_defaults=True),
-        "read_by": read_by,
+        "read_by": None if reading is None else reading.model,
+        "repairs": None if reading is None else reading.repairs,
         "blueprint": {
             "name": create.name,
             "description": create.description,

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from api.app import create_app
+from config import Settings
+from providers.sandbox.server import SandboxServer
 from providers.sandbox.world import World
 from store.tables import pipeline_runs, step_results
 from tests.cluster.test_engine import wait_for
@@ -73,15 +79,88 @@ def test_an_impossible_goal_is_refused_with_each_reason(api: ApiClient, tenant: 
     assert {d["field"] for d in error["details"]} == {"goal"}
 
 
+ISSUE_SENTENCE = (
+    "for each company, find its VP of Sales or Head of Revenue and a verified work email; "
+    "skip companies under 50 employees"
+)
+
+
+@contextmanager
+def api_with(settings: Settings, engine: Engine, **provider_changes: Any) -> Iterator[ApiClient]:
+    """An app of its own whose provider settings differ (a model key removed)."""
+    providers = settings.providers.model_copy(update=provider_changes)
+    app = create_app(settings.model_copy(update={"providers": providers}), engine)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield ApiClient(client)
+
+
 def test_a_plain_language_goal_without_a_model_shows_the_structured_form(
-    api: ApiClient, tenant: TenantWorld
+    settings: Settings, engine: Engine, tenant: TenantWorld
 ) -> None:
-    response = api.post(ASSEMBLE, _body("find the VP of Sales of each company"), tenant.tokens["member"])
+    with api_with(settings, engine, openai_api_key=None, gemini_api_key=None) as bare:
+        response = bare.post(ASSEMBLE, _body("find the VP of Sales of each company"), tenant.tokens["member"])
     assert response.status_code == 400, response.text
     error = response.json()
     assert (
         error["code"] == "goal_needs_model" and '"outputs": ["work_email", "email_status"]' in error["error"]
     )
+
+
+def test_the_issues_sentence_read_by_openai_plans_as_its_structured_form(
+    api: ApiClient, tenant: TenantWorld
+) -> None:
+    data = api.ok(ASSEMBLE, _body(ISSUE_SENTENCE), tenant.tokens["member"])
+    assert data["read_by"] == "openai" and data["repairs"] == 0
+    assert data["goal"] == {
+        "outputs": ["work_email", "email_status"],
+        "conditions": [{"field": "employee_count", "op": "gte", "value": 50}],
+        "each": "person",
+        "search": {"job_title": "VP of Sales"},
+    }
+    structured = api.ok(ASSEMBLE, _body(data["goal"]), tenant.tokens["member"])
+    assert structured["blueprint"]["steps"] == data["blueprint"]["steps"]
+    assert data["blueprint"]["description"] == ISSUE_SENTENCE
+
+
+def test_gemini_reads_the_goal_when_openai_has_no_key(
+    settings: Settings, engine: Engine, tenant: TenantWorld
+) -> None:
+    with api_with(settings, engine, openai_api_key=None) as gemini_only:
+        data = gemini_only.ok(ASSEMBLE, _body(ISSUE_SENTENCE), tenant.tokens["member"])
+    assert data["read_by"] == "gemini" and data["repairs"] == 0
+    assert data["goal"]["outputs"] == ["work_email", "email_status"]
+
+
+@pytest.mark.parametrize("model", ["openai", "gemini"])
+def test_an_answer_naming_an_unknown_field_is_repaired(
+    settings: Settings, engine: Engine, tenant: TenantWorld, sandbox: SandboxServer, model: str
+) -> None:
+    # The sandbox's models answer a "direct dial" as `direct_dial` first, `mobile_phone` once told.
+    others = {"openai_api_key": None} if model == "gemini" else {}
+    calls = sandbox.stats()[model]["requests"]
+    with api_with(settings, engine, **others) as client:
+        data = client.ok(
+            ASSEMBLE, _body("the direct dial of the CFO of each company"), tenant.tokens["member"]
+        )
+    assert data["read_by"] == model and data["repairs"] == 1
+    assert data["goal"]["outputs"] == ["mobile_phone"] and data["goal"]["search"] == {"job_title": "CFO"}
+    assert sandbox.stats()[model]["requests"] - calls == 2
+    first = data["steps"][0]
+    assert first["operation_id"] == "person.search" and first["fan_out"] and data["unsatisfied"] == []
+
+
+def test_an_answer_still_wrong_after_two_repairs_is_refused_and_never_saved(
+    api: ApiClient, tenant: TenantWorld, sandbox: SandboxServer
+) -> None:
+    calls = sandbox.stats()["openai"]["requests"]
+    body = _body("the fax number of each company", save=True, name="fax")
+    response = api.post(ASSEMBLE, body, tenant.tokens["org_admin"])
+    assert response.status_code == 422, response.text
+    error = response.json()
+    assert error["code"] == "goal_unreadable" and "still wrong after 2 repairs" in error["error"]
+    assert "output 'fax_number' is not in the registry" in error["details"][0]["message"]
+    assert sandbox.stats()["openai"]["requests"] - calls == 3
+    assert api.ok("/api/blueprints/list", {}, tenant.tokens["member"])["items"] == []
 
 
 @pytest.mark.parametrize(

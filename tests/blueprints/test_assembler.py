@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 from pydantic import create_model
 
-from blueprints.assembler import Assembly, assemble, vocabulary
+from blueprints.assembler import Assembly, assemble
 from blueprints.goal import Goal
 from blueprints.planner import cheapest_chain, why_unreachable
 from blueprints.schema import BlueprintStep
 from blueprints.validation import validate_steps
+from blueprints.vocabulary import vocabulary
 from operations.contracts.base import Contract
 from operations.estimate import estimate
 from operations.registry import all_operations

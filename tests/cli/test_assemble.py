@@ -65,7 +65,9 @@ def test_an_impossible_goal_and_a_plain_one_without_a_model_fail_in_one_line(
         "person",
     )
     assert result.exit_code == 1 and "Nothing in this goal can be planned" in result.output
-    plain = invoke(blueprints_cli.app, settings, "assemble", "find their CFO", "--inputs", "company_domain")
+    providers = settings.providers.model_copy(update={"openai_api_key": None, "gemini_api_key": None})
+    no_model = settings.model_copy(update={"providers": providers})
+    plain = invoke(blueprints_cli.app, no_model, "assemble", "find their CFO", "--inputs", "company_domain")
     assert plain.exit_code == 1 and "Send the goal in structured form instead" in plain.output
     bad = invoke(blueprints_cli.app, settings, "assemble", "{not json", "--inputs", "company_domain")
     assert bad.exit_code == 1 and "the goal looks like JSON but is not" in bad.output
@@ -87,3 +89,14 @@ def test_save_stores_it_in_the_local_tenant_for_dex_enrich(settings: Settings, e
         blueprints_cli.app, settings, "assemble", GOAL, "--inputs", "company_domain", "--save", "vp-sales"
     )
     assert again.exit_code == 1, again.output
+
+
+def test_a_plain_language_goal_is_read_by_the_model_and_repaired_when_it_must(
+    settings: Settings, engine: Engine
+) -> None:
+    goal = "the direct dial of the CFO of each company with more than 200 employees, up to 2 each"
+    result = invoke(blueprints_cli.app, settings, "assemble", goal, "--inputs", "company_domain")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("openai read the goal after 1 repair(s) as: ")
+    assert '"outputs": ["mobile_phone"]' in result.output and '"op": "gt", "value": 200' in result.output
+    assert "mobile_phone (person): step" in result.output
