@@ -190,6 +190,12 @@ def _place_outputs(
     """Put each asked-for field and condition on the level that can produce it; return the list step's."""
     levels = [root] if child is None else [child, root] if goal.each or goal.via else [root, child]
     reach = {id(level): level.can_reach for level in levels}
+    if child is not None and listing is not None and listing.fan_out is not None:
+        # A child inherits its parent's fields, but what only the parent can produce is planned there.
+        own = item_fields(listing, listing.fan_out) | {
+            n for s in child.operations.values() for n in s.produces
+        }
+        reach[id(child)] &= own
     by_list = set(listing.produces) - reach[id(root)] if listing is not None else set()
     list_outputs: list[str] = []
     for name in dict.fromkeys(goal.outputs):

@@ -253,6 +253,11 @@ GOALS = [
     ),
     ({"outputs": ["mobile_phone", "location"]}, "person", ["linkedin_url"]),
     (
+        {"outputs": ["employee_count", "work_email", "company_name"], "each": "person"},
+        "company",
+        ["company_domain"],
+    ),
+    (
         {
             "outputs": ["email_status"],
             "conditions": [
