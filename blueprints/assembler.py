@@ -30,11 +30,12 @@ from blueprints.planner import (
 from blueprints.schema import BlueprintStep
 from blueprints.validation import item_fields, validate_steps
 from blueprints.vocabulary import list_operations, unknown, vocabulary
-from operations.estimate import History, Range, estimate
+from operations.estimate import MIN_HISTORY, History, Range, estimate
 from operations.spec import OperationSpec
 
 # The list a fan-out to this entity type takes when the goal names none: "the people of the company".
 DEFAULT_LISTS: dict[str, str] = {"person": "person.search"}
+MIN_FOUND_SHARE = 0.02  # an operation that never found anything still has a finite (if high) cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,13 @@ def _level(registry: Mapping[str, OperationSpec], entity_type: str) -> dict[str,
 
 
 class _Costs:
-    """Each operation's expected cost per entity it runs for, from the estimator (cached)."""
+    """Each operation's expected cost per entity it finds something for, from the estimator (cached).
+
+    Without history every provider is assumed to answer half the time, so the price decides. With the
+    org's history, an operation's cost is divided by the share of its runs that found something: a
+    cheap operation that rarely answers for this org's entities (a store database asked about
+    companies that are not stores) loses to a dearer one that does.
+    """
 
     def __init__(self, history: History | None) -> None:
         self.history = history
@@ -90,7 +97,11 @@ class _Costs:
     def __call__(self, operation_id: str) -> float:
         if operation_id not in self.known:
             step = {"position": 1, "operation_id": operation_id, "step_config": {}}
-            self.known[operation_id] = estimate([step], self.history).cost_usd.expected
+            cost = estimate([step], self.history).cost_usd.expected
+            past = self.history.operations.get(operation_id) if self.history else None
+            if past is not None and past.runs >= MIN_HISTORY:
+                cost /= max(past.found / past.runs, MIN_FOUND_SHARE)
+            self.known[operation_id] = cost
         return self.known[operation_id]
 
 

@@ -14,7 +14,7 @@ from blueprints.schema import BlueprintStep
 from blueprints.validation import validate_steps
 from blueprints.vocabulary import vocabulary
 from operations.contracts.base import Contract
-from operations.estimate import estimate
+from operations.estimate import History, OperationHistory, estimate
 from operations.registry import all_operations
 from operations.runtime import OperationRun, Outcome
 from operations.spec import OperationSpec, need
@@ -121,6 +121,15 @@ def test_the_issues_goal_fans_out_to_people_after_the_condition_is_known() -> No
     assert {"work_email", "email_status", "full_name"} <= set(answer.produces[1]["fields"])
     cost = answer.cost_per_entity
     assert cost is not None and 0 < cost.low <= cost.expected <= cost.high
+
+
+def test_the_orgs_history_turns_the_choice_to_what_finds_something() -> None:
+    goal = Goal.model_validate({"outputs": ["employee_count"]})
+    cheapest = assemble(goal, "company", COMPANY, all_operations()).steps[0].operation_id
+    # This org's companies are rarely in the cheapest source: 2 found in 100 runs.
+    history = History(operations={cheapest: OperationHistory(runs=100, found=2, failed=0)})
+    chosen = assemble(goal, "company", COMPANY, all_operations(), history=history).steps[0].operation_id
+    assert chosen != cheapest and "employee_count" in all_operations()[chosen].produces
 
 
 def test_the_plan_is_the_same_every_time() -> None:
