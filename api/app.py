@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import BodySizeLimit, install_error_handlers
 from api.openapi import document_errors
 from api.routers import (
+    assemble,
     auth,
     batch,
     batch_estimate,
@@ -128,6 +129,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     for module in (
         auth,
+        assemble,
         blueprints,
         companies,
         steps,

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 from api.errors import ApiError
 from api.schemas.blueprints import BlueprintCreate, BlueprintUpdate
 from api.services import blueprints as blueprint_service
+from cli.assemble import assemble_command
 from cli.context import CliError, one_line_errors, open_database, settings_or_exit
 from config import Settings
 from operations.registry import all_operations
@@ -31,7 +32,8 @@ LOCAL_COMPANY_NAME = "Local"
 BLUEPRINT_SUFFIXES = (".json", ".yaml", ".yml")
 _COMPARED_STEP_FIELDS = ("position", "operation_id", "step_config", "fan_out", "is_enabled")
 
-app = typer.Typer(help="Blueprints: list, show, validate a file.", no_args_is_help=True)
+app = typer.Typer(help="Blueprints: list, show, validate a file, assemble.", no_args_is_help=True)
+app.command("assemble")(assemble_command)
 OrgOption = Annotated[
     str | None, typer.Option("--org", help="Org id (default: the local tenant of `dex enrich`).")
 ]

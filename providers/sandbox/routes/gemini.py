@@ -4,7 +4,8 @@ The "model" reads the `Task:`, `Company:` and `Domain:` lines of a prompt writte
 providers/_research_prompts.py and answers the world's G2 or pricing URL, when this provider "knows"
 the company (world.knows) and mostly right: a known company with a page gets it (rarely a plausible wrong
 one), a known company without one gets null, and an unknown one gets null or a guess that is sometimes
-off-domain or hallucinated. `research_answer` is shared with the OpenAI sandbox. Without
+off-domain or hallucinated. `research_answer` is shared with the OpenAI sandbox. A goal to read
+(providers/_goal_prompts.py) is answered by providers/sandbox/goal_reader.py. Without
 `responseMimeType: application/json` the JSON comes inside a ```json fence, as models do.
 Errors follow Google's `{error{code, message, status, details}}`: a wrong key is 400 API_KEY_INVALID
 (403 PERMISSION_DENIED when none is sent), a throttle is 429 RESOURCE_EXHAUSTED with a RetryInfo delay
@@ -22,8 +23,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from providers._goal_prompts import TASK_LINE
 from providers._research_prompts import ResearchPrompt, read_prompt
 from providers.sandbox.app import SandboxProvider
+from providers.sandbox.goal_reader import answer_json
 from providers.sandbox.world import World
 
 ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
@@ -153,7 +156,7 @@ class GeminiSandbox(SandboxProvider):
         answer = (
             research_answer(self.world, self.name, prompt) if prompt else {"url": None, "confidence": 0.0}
         )
-        reply = json.dumps(answer)
+        reply = (TASK_LINE in text and answer_json(text)) or json.dumps(answer)
         config = body.get("generationConfig") if isinstance(body, dict) else None
         if not isinstance(config, dict) or config.get("responseMimeType") != "application/json":
             reply = f"```json\n{reply}\n```"

@@ -1,9 +1,11 @@
 """Sandboxed OpenAI chat completions: the same fallible URL-research "model" as the Gemini sandbox.
 
 The user message is read with providers/_research_prompts.read_prompt and answered by
-`research_answer` (shared with the Gemini sandbox, so each provider's own world.knows share decides).
+`research_answer` (shared with the Gemini sandbox, so each provider's own world.knows share decides);
+a goal to read (providers/_goal_prompts.py) is answered by providers/sandbox/goal_reader.py.
 JSON mode (`response_format: json_object`) needs the word "json" in the messages, else a 400, as
-OpenAI answers; without JSON mode the object comes inside a ```json fence. Errors are OpenAI's
+OpenAI answers (structured output, `json_schema`, needs no such word); without either, the object
+comes inside a ```json fence. Errors are OpenAI's
 `{error{message, type, param, code}}`: 401 `invalid_api_key`, 429 `rate_limit_exceeded` with
 `retry-after` and `x-ratelimit-reset-requests`, out of credits a 429 `insufficient_quota`, 404
 `model_not_found`, 500 `server_error`.
@@ -20,8 +22,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from providers._goal_prompts import TASK_LINE
 from providers._research_prompts import read_prompt
 from providers.sandbox.app import SandboxProvider
+from providers.sandbox.goal_reader import answer_json
 from providers.sandbox.routes.gemini import research_answer
 
 CREATED = 1_793_491_200  # the world's date, 2026-11-01, so answers never drift
@@ -96,8 +100,9 @@ class OpenAISandbox(SandboxProvider):
             return _error(400, "'messages' is a required property", "invalid_request_error", None, "messages")
         texts = [_text(m.get("content")) for m in messages if isinstance(m, dict)]
         response_format = body.get("response_format")
-        json_mode = isinstance(response_format, dict) and response_format.get("type") == "json_object"
-        if json_mode and not any("json" in text.lower() for text in texts):
+        kind = response_format.get("type") if isinstance(response_format, dict) else None
+        json_mode = kind in ("json_object", "json_schema")
+        if kind == "json_object" and not any("json" in text.lower() for text in texts):
             message = (
                 "'messages' must contain the word 'json' in some form, "
                 "to use 'response_format' of type 'json_object'."
@@ -110,7 +115,8 @@ class OpenAISandbox(SandboxProvider):
         answer = (
             research_answer(self.world, self.name, prompt) if prompt else {"url": None, "confidence": 0.0}
         )
-        reply = json.dumps(answer) if json_mode else f"```json\n{json.dumps(answer)}\n```"
+        content = (TASK_LINE in user and answer_json(user)) or json.dumps(answer)
+        reply = content if json_mode else f"```json\n{content}\n```"
         self.charge(1)
         prompt_tokens, reply_tokens = sum(len(t) for t in texts) // 4 + 10, len(reply) // 4 + 1
         return JSONResponse(

@@ -1,0 +1,216 @@
+"""Reading a plain-language enrichment goal with OpenAI or Gemini, as structured output: request and answer.
+
+Pure, as every adapter here: build the request, read the answer; the caller sends it. The model is
+given the registry's names as the only allowed values (an `enum` in the JSON schema of OpenAI's
+`response_format: json_schema`, strict, and of Gemini's `responseSchema`), and asked for the
+structured goal the assembler plans from. A repair round sends back the previous answer and the
+problems found in it. The prompt opens with `Task: read_goal`, which the sandbox's models recognise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+TASK_LINE = "Task: read_goal"
+PROBLEMS_LINE = "Problems with your previous answer:"
+OPENAI_MODEL = "gpt-4.1-mini"
+GEMINI_MODEL = "gemini-2.5-flash"
+OPERATORS = ("exists", "eq", "ne", "lt", "gt", "lte", "gte", "contains", "icontains", "in")
+_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+
+INSTRUCTION = (
+    "You turn a user's data-enrichment goal into JSON for a planner. Use only the field names, list "
+    "operations and search parameters given. outputs: the fields the user wants. conditions: each "
+    '{field, op, value} an entity must meet (value as JSON text, e.g. "50" or "\\"VP\\""). each: '
+    "person when the outputs are about people of each company, else null. via: the list operation to "
+    "fan out over, or null. search: the titles, levels, functions or places to look for, as "
+    "{name, value} pairs. max_results: how many per entity, or null. max_age_hours: how fresh existing "
+    "data may be to skip a step, or null. Answer only the JSON."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GoalPrompt:
+    """What the model is asked: the goal, the entity, and the names it may use."""
+
+    goal: str
+    entity_type: str
+    inputs: Sequence[str]
+    fields: Sequence[str]
+    lists: Sequence[str]
+    search_parameters: Sequence[str]
+
+    def text(self) -> str:
+        """Return the user message."""
+        return "\n".join(
+            (
+                TASK_LINE,
+                f"Goal: {' '.join(self.goal.split())}",
+                f"Entity type: {self.entity_type}",
+                f"Available inputs: {', '.join(self.inputs)}",
+                f"Field names: {', '.join(self.fields)}",
+                f"List operations: {', '.join(self.lists)}",
+                f"Search parameters: {', '.join(self.search_parameters)}",
+            )
+        )
+
+
+def _enum(values: Sequence[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def answer_schema(prompt: GoalPrompt) -> dict[str, Any]:
+    """Return the JSON schema of the answer, the registry's names as its enums (strict-mode shaped)."""
+
+    def record(properties: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
+        }
+
+    condition = record({"field": _enum(prompt.fields), "op": _enum(OPERATORS), "value": {"type": "string"}})
+    pair = record({"name": _enum(prompt.search_parameters), "value": {"type": "string"}})
+    return record(
+        {
+            "outputs": {"type": "array", "items": _enum(prompt.fields)},
+            "conditions": {"type": "array", "items": condition},
+            "each": _nullable(_enum(("company", "person"))),
+            "via": _nullable(_enum(prompt.lists)),
+            "search": {"type": "array", "items": pair},
+            "max_results": _nullable({"type": "integer"}),
+            "max_age_hours": _nullable({"type": "number"}),
+        }
+    )
+
+
+def _repair(previous: str | None, problems: Sequence[str]) -> list[str]:
+    if previous is None:
+        return []
+    return [previous, "\n".join((PROBLEMS_LINE, *(f"- {p}" for p in problems), "Answer again, in full."))]
+
+
+def openai_request(
+    prompt: GoalPrompt, api_key: str, *, previous: str | None = None, problems: Sequence[str] = ()
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """Return (path, headers, body) of a chat completion that reads the goal (a repair when previous)."""
+    messages = [{"role": "system", "content": INSTRUCTION}, {"role": "user", "content": prompt.text()}]
+    repair = _repair(previous, problems)
+    if repair:
+        messages += [{"role": "assistant", "content": repair[0]}, {"role": "user", "content": repair[1]}]
+    body = {
+        "model": OPENAI_MODEL,
+        "temperature": 0,
+        "max_completion_tokens": 800,
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "goal", "strict": True, "schema": answer_schema(prompt)},
+        },
+        "messages": messages,
+    }
+    return "/v1/chat/completions", {"Authorization": f"Bearer {api_key}"}, body
+
+
+def _gemini_schema(schema: Any) -> Any:
+    """Return schema in Gemini's OpenAPI subset: `nullable` instead of anyOf-null, no additionalProperties."""
+    if isinstance(schema, list):
+        return [_gemini_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "anyOf" in schema:
+        inner = next(s for s in schema["anyOf"] if s.get("type") != "null")
+        return {**_gemini_schema(inner), "nullable": True}
+    return {k: _gemini_schema(v) for k, v in schema.items() if k != "additionalProperties"}
+
+
+def gemini_request(
+    prompt: GoalPrompt, api_key: str, *, previous: str | None = None, problems: Sequence[str] = ()
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """Return (path, headers, body) of a generateContent call that reads the goal (a repair when previous)."""
+    contents = [{"role": "user", "parts": [{"text": prompt.text()}]}]
+    repair = _repair(previous, problems)
+    if repair:
+        contents += [
+            {"role": "model", "parts": [{"text": repair[0]}]},
+            {"role": "user", "parts": [{"text": repair[1]}]},
+        ]
+    body = {
+        "systemInstruction": {"parts": [{"text": INSTRUCTION}]},
+        "contents": contents,
+        "generationConfig": {
+            "temperature": 0,
+            "responseMimeType": "application/json",
+            "responseSchema": _gemini_schema(answer_schema(prompt)),
+            "maxOutputTokens": 800,
+            "thinkingConfig": {"thinkingBudget": 0},
+        },
+    }
+    return f"/v1beta/models/{GEMINI_MODEL}:generateContent", {"x-goog-api-key": api_key}, body
+
+
+def answer_text(provider: str, body: Any) -> str | None:
+    """Return the model's answer text from an OpenAI or Gemini response body, or None when there is none."""
+    if not isinstance(body, dict):
+        return None
+    if provider == "openai":
+        choices = body.get("choices")
+        message = choices[0].get("message") if isinstance(choices, list) and choices else None
+        content = message.get("content") if isinstance(message, dict) and not message.get("refusal") else None
+        return content if isinstance(content, str) and content.strip() else None
+    candidates = body.get("candidates")
+    content = candidates[0].get("content") if isinstance(candidates, list) and candidates else None
+    parts = content.get("parts") if isinstance(content, dict) else None
+    text = "".join(
+        str(p.get("text", "")) for p in parts or [] if isinstance(p, dict) and not p.get("thought")
+    )
+    return text if text.strip() else None
+
+
+def parse_answer(text: str) -> dict[str, Any]:
+    """Return the structured goal an answer states, in the planner's form; raise ValueError if not JSON."""
+    match = _FENCE.match(text.strip())
+    data = json.loads(match.group(1) if match else text)
+    if not isinstance(data, dict):
+        raise ValueError("the answer is not a JSON object")
+    goal: dict[str, Any] = {"outputs": data.get("outputs") or []}
+    conditions = []
+    for item in data.get("conditions") or []:
+        if isinstance(item, dict):
+            leaf = {"field": item.get("field"), "op": item.get("op")}
+            if item.get("op") != "exists":
+                leaf["value"] = _value(item.get("value"))
+            conditions.append(leaf)
+    if conditions:
+        goal["conditions"] = conditions
+    for key in ("each", "via"):
+        if data.get(key):
+            goal[key] = data[key]
+    search = {
+        p["name"]: p.get("value") for p in data.get("search") or [] if isinstance(p, dict) and p.get("name")
+    }
+    if search:
+        goal["search"] = search
+    if data.get("max_results"):
+        goal["limits"] = {"max_results": data["max_results"]}
+    if data.get("max_age_hours"):
+        goal["freshness"] = {"max_age_hours": data["max_age_hours"]}
+    return goal
+
+
+def _value(value: Any) -> Any:
+    """Read a condition's value, sent as JSON text (strict schemas take one type): "50" is 50."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
