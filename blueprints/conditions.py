@@ -26,6 +26,7 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     Tag,
     TypeAdapter,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -288,6 +289,18 @@ def without_tags(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     if loc[0] in _GROUPS and len(rest) >= 2:
         return (rest[0], rest[1], *without_tags(rest[2:]))
     return rest
+
+
+def condition_problems(raw: Any, path: str = "condition") -> list[str]:
+    """Return what is wrong with a condition given as plain data, each naming its key (empty: fine)."""
+    try:
+        _STEP_CONDITION.validate_python(raw)
+    except ValidationError as exc:
+        return [
+            ".".join(str(part) for part in (path, *without_tags(tuple(error["loc"])))) + f": {error['msg']}"
+            for error in exc.errors()
+        ]
+    return []
 
 
 def parse_condition(raw: Any) -> StepCondition | None:

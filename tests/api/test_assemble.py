@@ -86,9 +86,13 @@ ISSUE_SENTENCE = (
 
 
 @contextmanager
-def api_with(settings: Settings, engine: Engine, **provider_changes: Any) -> Iterator[ApiClient]:
-    """An app of its own whose provider settings differ (a model key removed)."""
-    providers = settings.providers.model_copy(update=provider_changes)
+def api_with(settings: Settings, engine: Engine, *without_key: str) -> Iterator[ApiClient]:
+    """An app of its own whose providers named in without_key have no key."""
+    credentials = {
+        name: own.model_copy(update={"api_key": None}) if name in without_key else own
+        for name, own in settings.providers.credentials.items()
+    }
+    providers = settings.providers.model_copy(update={"credentials": credentials})
     app = create_app(settings.model_copy(update={"providers": providers}), engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield ApiClient(client)
@@ -97,7 +101,7 @@ def api_with(settings: Settings, engine: Engine, **provider_changes: Any) -> Ite
 def test_a_plain_language_goal_without_a_model_shows_the_structured_form(
     settings: Settings, engine: Engine, tenant: TenantWorld
 ) -> None:
-    with api_with(settings, engine, openai_api_key=None, gemini_api_key=None) as bare:
+    with api_with(settings, engine, "openai", "gemini") as bare:
         response = bare.post(ASSEMBLE, _body("find the VP of Sales of each company"), tenant.tokens["member"])
     assert response.status_code == 400, response.text
     error = response.json()
@@ -125,7 +129,7 @@ def test_the_issues_sentence_read_by_openai_plans_as_its_structured_form(
 def test_gemini_reads_the_goal_when_openai_has_no_key(
     settings: Settings, engine: Engine, tenant: TenantWorld
 ) -> None:
-    with api_with(settings, engine, openai_api_key=None) as gemini_only:
+    with api_with(settings, engine, "openai") as gemini_only:
         data = gemini_only.ok(ASSEMBLE, _body(ISSUE_SENTENCE), tenant.tokens["member"])
     assert data["read_by"] == "gemini" and data["repairs"] == 0
     assert data["goal"]["outputs"] == ["work_email", "email_status"]
@@ -136,9 +140,9 @@ def test_an_answer_naming_an_unknown_field_is_repaired(
     settings: Settings, engine: Engine, tenant: TenantWorld, sandbox: SandboxServer, model: str
 ) -> None:
     # The sandbox's models answer a "direct dial" as `direct_dial` first, `mobile_phone` once told.
-    others = {"openai_api_key": None} if model == "gemini" else {}
+    others = ("openai",) if model == "gemini" else ()
     calls = sandbox.stats()[model]["requests"]
-    with api_with(settings, engine, **others) as client:
+    with api_with(settings, engine, *others) as client:
         data = client.ok(
             ASSEMBLE, _body("the direct dial of the CFO of each company"), tenant.tokens["member"]
         )

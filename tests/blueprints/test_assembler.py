@@ -210,7 +210,7 @@ def test_a_named_list_fans_out_over_companies_and_its_own_outputs_come_from_the_
             },
             "company",
             COMPANY,
-            "goal.conditions[0].op must be one of",
+            "goal.conditions[0]: op must be one of",
         ),
         (
             {"outputs": ["employee_count"], "via": "company.enrich.profile"},
