@@ -7,12 +7,13 @@ API, the gateway actor); the limits it obeys are the credential's `LeaseBook`, r
 endpoint's own limit where the provider documents one, else the credential's shared one). The book
 lives in the credential's gateway actor (`cluster/actors.py`), which is what makes the limits hold
 across the cluster; a gateway built without a holder keeps a book of its own (an API without Ray,
-tests). An attempt runs through `providers.execute`; retryable outcomes are retried with tenacity:
-exponential backoff with jitter, never sooner than the provider's Retry-After. A 429 also pauses its
-lane for every holder. Polled actions that can read many jobs at once share one `BatchPoller` per
-action. After `circuit_threshold` consecutive provider-health failures (5xx, timeouts, lost
-connections, unreadable bodies) across the cluster, the book opens the circuit for
-`circuit_cooldown_s` and calls fail at once; a request's own problem (bad input, a deadline) never
+tests). An attempt runs through `providers.execute`; retryable outcomes are retried by one loop
+(`cluster/retry.py`): exponential backoff with jitter, never sooner than the provider's Retry-After.
+A 429 also pauses its lane for every holder (`cluster/pacing.py`). Polled actions that can read many
+jobs at once share one `BatchPoller` per action. After `circuit_threshold` consecutive
+provider-health failures (5xx, timeouts, lost connections, unreadable bodies) across the cluster,
+the book opens the circuit (`cluster/circuit.py`) for `circuit_cooldown_s` and calls fail at once;
+then a single trial call decides whether it closes. A request's own problem (bad input, a deadline) never
 opens it. `check_credits` reads the credential's balance (a free call, outside the limits) and
 settles the book's exhausted mark on it; a gateway keeping its own book does so by itself when the
 mark is about to run out.
@@ -21,20 +22,14 @@ mark is about to run out.
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_result,
-    stop_after_attempt,
-)
-
+from cluster.circuit import Gate, TrialEnd
 from cluster.leases import BookUnreachable, Counters, LeaseAsk, LeaseBook, LeaseGrant, LeaseHolder
 from cluster.metrics import engine_metrics
+from cluster.retry import RetryPolicy, retry
 from config import ProviderSettings
 from operations.runtime import IN_FLIGHT, ON_RETRIED_TRY, CallsStopped
 from providers.base import (
@@ -90,7 +85,7 @@ def local_holder(book: LeaseBook, name: str = "local") -> LeaseHolder:
     async def lease(ask: LeaseAsk) -> LeaseGrant:
         return book.lease(name, ask)
 
-    return LeaseHolder(book.limits, lease, tick_s=0.0, eager_reports=True)
+    return LeaseHolder(book.limits, lease, tick_s=0.0, eager_reports=True, clock=book.clock)
 
 
 @dataclass
@@ -138,8 +133,7 @@ class ProviderGateway:
         self.limits = limit if isinstance(limit, RateLimits) else RateLimits(limit)
         self.limit = self.limits.shared
         self.client = client
-        self.max_attempts = max_attempts
-        self.max_backoff_s = max_backoff_s
+        self.retry_policy = RetryPolicy(max_attempts=max_attempts, max_backoff_s=max_backoff_s)
         self.sleep = sleep  # how polled actions wait between polls (tests skip the wait)
         self.stats = GatewayStats()
         self.concurrency = credential_concurrency(provider, self.limits)
@@ -189,32 +183,16 @@ class ProviderGateway:
         if self.holder.stopping:
             raise CallsStopped(f"{self.name}: the engine is stopping")
         lane = self.holder.lane_of(planned.path if planned is not None else "")
-        # Most calls succeed or fail for good at once: tenacity is only set up for the ones that will retry.
         result = await self._attempt(action, inputs, lane)
-        tries = [result]
-        if result.is_retryable and self.max_attempts > 1:
-            on_try = ON_RETRIED_TRY.get()
-            if on_try is not None:
-                on_try(result)  # journaled now: this try is over, another follows
-            self._count_retry()
-            await self.holder.stop.sleep(self._backoff(1, result))
-            retrying = AsyncRetrying(
+        if result.is_retryable and self.retry_policy.max_attempts > 1:
+            # Most calls succeed or fail for good at once: only the ones that will retry go further.
+            result = await retry(
+                result,
+                lambda: self._attempt(action, inputs, lane),
+                policy=self.retry_policy,
                 sleep=self.holder.stop.sleep,  # a stop ends the backoff: the retry will not be made
-                stop=stop_after_attempt(self.max_attempts - 1),
-                wait=self._wait,
-                retry=retry_if_result(lambda r: isinstance(r, ProviderResult) and r.is_retryable),
-                retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
-                reraise=True,
+                on_retry=self._retrying,
             )
-            async for attempt in retrying:
-                with attempt:
-                    result = await self._attempt(action, inputs, lane)
-                    tries.append(result)
-                if attempt.retry_state.outcome is not None and not attempt.retry_state.outcome.failed:
-                    attempt.retry_state.set_result(result)
-        if len(tries) > 1:
-            # The history keeps every try: what a 429 or a flapping provider cost shows up there.
-            result = replace(result, retried=tuple(tries[:-1]))
         self._count_outcome(result)
         return result
 
@@ -261,20 +239,11 @@ class ProviderGateway:
         self.stats.retries += 1
         self.holder.report.retries += 1
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _retrying(self, result: ProviderResult) -> None:
         self._count_retry()
-        result = state.outcome.result() if state.outcome and not state.outcome.failed else None
         on_try = ON_RETRIED_TRY.get()
-        if on_try is not None and isinstance(result, ProviderResult):
+        if on_try is not None:
             on_try(result)  # journaled now: this try is over, another follows
-        # The fast path already made one attempt: tenacity's attempt n is the gateway's n + 1.
-        return self._backoff(state.attempt_number + 1, result if isinstance(result, ProviderResult) else None)
-
-    def _backoff(self, attempt_number: int, result: ProviderResult | None) -> float:
-        """Exponential backoff with jitter, never sooner than the provider's Retry-After."""
-        backoff = min(self.max_backoff_s, 0.5 * 2 ** (attempt_number - 1)) * (0.5 + random.random() / 2)
-        retry_after = result.retry_after_s if result is not None else None
-        return float(max(backoff, retry_after or 0.0))
 
     def _poller(self, spec: PolledAction) -> BatchPoller | None:
         """Return the action's shared reader when it can read many jobs at once."""
@@ -321,10 +290,19 @@ class ProviderGateway:
     def _circuit_refusal(self, action: str) -> ProviderResult:
         return _failed(self.name, action, ErrorClass.PROVIDER_ERROR, "circuit open after repeated failures")
 
-    async def _attempt(self, action: str, inputs: Mapping[str, Any], lane: str) -> ProviderResult:
+    async def _attempt(
+        self, action: str, inputs: Mapping[str, Any], lane: str, trial: bool = False
+    ) -> ProviderResult:
         holder = self.holder
-        if holder.circuit_open:
-            return self._circuit_refusal(action)
+        if not trial and not holder.circuit_clear:
+            try:
+                gate = await holder.pass_circuit()
+            except BookUnreachable as exc:
+                return self._unreachable(action, exc)
+            if gate is Gate.REFUSED:
+                return self._circuit_refusal(action)
+            if gate is Gate.TRIAL:
+                return await self._trial(action, inputs, lane)
         stats = self.stats
         admitted = False
 
@@ -352,7 +330,7 @@ class ProviderGateway:
             stats.waiting -= 1
             return self._unreachable(action, exc)
         try:
-            if holder.circuit_open:  # opened while this call waited for its permit
+            if not trial and not holder.circuit_clear:  # opened while this call waited for its permit
                 return self._circuit_refusal(action)
             result = await execute(
                 spec,
@@ -374,7 +352,17 @@ class ProviderGateway:
             else:
                 stats.waiting -= 1
         self._record(result, lane)
+        if trial and admitted:
+            holder.end_trial(TrialEnd.FAILED if result.error_class in HEALTH_FAILURES else TrialEnd.PASSED)
         return result
+
+    async def _trial(self, action: str, inputs: Mapping[str, Any], lane: str) -> ProviderResult:
+        """Make the half-open circuit's one trial call; its end decides the circuit."""
+        try:
+            return await self._attempt(action, inputs, lane, trial=True)
+        finally:
+            # Ended without reaching the provider (no permit, stopped): another call may try.
+            self.holder.end_trial(TrialEnd.ABANDONED)
 
     def _record(self, result: ProviderResult, lane: str) -> None:
         report = self.holder.report
