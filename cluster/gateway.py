@@ -30,7 +30,7 @@ from cluster.circuit import Gate, TrialEnd
 from cluster.leases import BookUnreachable, Counters, LeaseAsk, LeaseBook, LeaseGrant, LeaseHolder
 from cluster.metrics import engine_metrics
 from cluster.retry import RetryPolicy, retry
-from config import ProviderSettings
+from config import ClusterSettings, ProviderSettings
 from operations.runtime import IN_FLIGHT, ON_RETRIED_TRY, CallsStopped
 from providers.base import (
     ErrorClass,
@@ -66,11 +66,6 @@ def credential_concurrency(provider: Provider, limits: RateLimits) -> int:
     return min([limits.shared.concurrency, *listed])
 
 
-CREDITS_CHECK_TIMEOUT_S = 10.0
-# A polled action's shared read never runs more often than this, however fast its plan may read.
-MIN_SHARED_READ_S = 1.0
-
-
 def credits_remaining(result: ProviderResult | None) -> float | None:
     """Return the credits a balance check found, None when it found none (failed, or no endpoint)."""
     if result is None or result.outcome is not Outcome.FOUND or not result.data:
@@ -79,13 +74,58 @@ def credits_remaining(result: ProviderResult | None) -> float | None:
     return float(remaining) if isinstance(remaining, int | float) else None
 
 
-def local_holder(book: LeaseBook, name: str = "local") -> LeaseHolder:
+def local_holder(
+    book: LeaseBook, name: str = "local", settings: ClusterSettings | None = None
+) -> LeaseHolder:
     """Return a holder of a book in this same process (no ticks, reports applied at once)."""
 
     async def lease(ask: LeaseAsk) -> LeaseGrant:
         return book.lease(name, ask)
 
-    return LeaseHolder(book.limits, lease, tick_s=0.0, eager_reports=True, clock=book.clock)
+    if settings is None:
+        return LeaseHolder(book.limits, lease, tick_s=0.0, eager_reports=True, clock=book.clock)
+    return LeaseHolder(
+        book.limits,
+        lease,
+        tick_s=0.0,
+        heartbeat_s=settings.lease_heartbeat_s,
+        report_every_s=settings.lease_report_every_s,
+        keep_s=settings.lease_keep_s,
+        eager_reports=True,
+        clock=book.clock,
+    )
+
+
+def own_book(
+    limits: RateLimits,
+    settings: ClusterSettings,
+    *,
+    concurrency: int,
+    horizon_s: float = 0.25,
+    interactive_share: float = 0.1,
+    exhausted_recheck_s: float = 600.0,
+    circuit_threshold: int | None = None,
+    circuit_cooldown_s: float | None = None,
+) -> LeaseBook:
+    """Return a credential's book tuned by the cluster settings (explicit circuit values win)."""
+    return LeaseBook(
+        limits,
+        concurrency=concurrency,
+        horizon_s=horizon_s,
+        interactive_share=interactive_share,
+        interactive_linger_s=settings.lease_interactive_linger_s,
+        holder_ttl_s=settings.lease_holder_ttl_s,
+        share_retry_s=settings.lease_share_retry_s,
+        exhausted_recheck_s=exhausted_recheck_s,
+        circuit_threshold=settings.gateway_circuit_threshold
+        if circuit_threshold is None
+        else circuit_threshold,
+        circuit_cooldown_s=settings.gateway_circuit_cooldown_s
+        if circuit_cooldown_s is None
+        else circuit_cooldown_s,
+        circuit_trial_timeout_s=settings.gateway_circuit_trial_timeout_s,
+        circuit_recheck_s=settings.gateway_circuit_recheck_s,
+    )
 
 
 @dataclass
@@ -111,7 +151,11 @@ class _NoCredits(Exception):
 
 
 class ProviderGateway:
-    """Rate-limited, retrying access to one provider credential."""
+    """Rate-limited, retrying access to one provider credential.
+
+    Its tunables come from `settings` (read from the environment when not given), once, here; an
+    explicit `max_attempts`, `max_backoff_s` or circuit value wins (tests, the in-process pool).
+    """
 
     def __init__(
         self,
@@ -121,26 +165,36 @@ class ProviderGateway:
         *,
         client: HttpClient,
         holder: LeaseHolder | None = None,
-        max_attempts: int = 4,
-        max_backoff_s: float = 30.0,
-        circuit_threshold: int = 25,
-        circuit_cooldown_s: float = 30.0,
+        settings: ClusterSettings | None = None,
+        max_attempts: int | None = None,
+        max_backoff_s: float | None = None,
+        circuit_threshold: int | None = None,
+        circuit_cooldown_s: float | None = None,
         credits_recheck_s: float = 600.0,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
+        tuning = settings if settings is not None else ClusterSettings()
         self.provider = provider
         self.endpoint = endpoint
         self.limits = limit if isinstance(limit, RateLimits) else RateLimits(limit)
         self.limit = self.limits.shared
         self.client = client
-        self.retry_policy = RetryPolicy(max_attempts=max_attempts, max_backoff_s=max_backoff_s)
+        self.retry_policy = RetryPolicy(
+            max_attempts=tuning.gateway_max_attempts if max_attempts is None else max_attempts,
+            max_backoff_s=tuning.gateway_max_backoff_s if max_backoff_s is None else max_backoff_s,
+            first_backoff_s=tuning.gateway_first_backoff_s,
+        )
+        self.credits_check_timeout_s = tuning.gateway_credits_check_timeout_s
+        # A polled action's shared read never runs more often than this, however fast its plan may read.
+        self.min_shared_read_s = tuning.gateway_min_shared_read_s
         self.sleep = sleep  # how polled actions wait between polls (tests skip the wait)
         self.stats = GatewayStats()
         self.concurrency = credential_concurrency(provider, self.limits)
         # Without a holder of the cluster's book, this gateway keeps the credential's limits itself.
         self.book = (
-            LeaseBook(
+            own_book(
                 self.limits,
+                tuning,
                 concurrency=self.concurrency,
                 circuit_threshold=circuit_threshold,
                 circuit_cooldown_s=circuit_cooldown_s,
@@ -150,7 +204,7 @@ class ProviderGateway:
             else None
         )
         self.credits_check: asyncio.Task[ProviderResult | None] | None = None
-        self.holder = holder if holder is not None else local_holder(self.book)  # type: ignore[arg-type]
+        self.holder = holder if holder is not None else local_holder(self.book, settings=tuning)  # type: ignore[arg-type]
         self._pollers: dict[str, BatchPoller] = {}
 
     @property
@@ -205,7 +259,8 @@ class ProviderGateway:
         check = self.provider.credits
         if check is None:
             return None
-        limit = min(self.endpoint.max_timeout_s or CREDITS_CHECK_TIMEOUT_S, CREDITS_CHECK_TIMEOUT_S)
+        longest = self.credits_check_timeout_s
+        limit = min(self.endpoint.max_timeout_s or longest, longest)
         endpoint = replace(self.endpoint, max_timeout_s=limit)
         checked = await execute(check, {}, endpoint=endpoint, client=self.client)
         settle = book if book is not None else self.book
@@ -252,11 +307,11 @@ class ProviderGateway:
         poller = self._pollers.get(spec.name)
         if poller is None:
             # Shared reads take two thirds of the read endpoint's limit, never more often than every
-            # MIN_SHARED_READ_S nor less than the action's documented interval. Besides each, as many
+            # min_shared_read_s nor less than the action's documented interval. Besides each, as many
             # single reads as the limit leaves room for between two shared reads (at least one).
             read_path = spec.build_poll_many([], self.endpoint.credentials).path
             reads_per_s = self.limits.lane(read_path)[1].per_second
-            interval = min(spec.poll_interval_s, max(MIN_SHARED_READ_S, 1.5 / reads_per_s))
+            interval = min(spec.poll_interval_s, max(self.min_shared_read_s, 1.5 / reads_per_s))
             poller = self._pollers[spec.name] = BatchPoller(
                 spec,
                 endpoint=self.endpoint,
@@ -403,11 +458,20 @@ class GatewayPool:
     """One gateway per provider, sharing one HTTP client; the in-process ProviderCaller."""
 
     def __init__(
-        self, settings: ProviderSettings, *, client: HttpClient | None = None, **gateway_options: Any
+        self,
+        settings: ProviderSettings,
+        *,
+        client: HttpClient | None = None,
+        cluster: ClusterSettings | None = None,
+        **gateway_options: Any,
     ) -> None:
         self.settings = settings
-        self.client = client or HttpClient(max_connections=512, default_timeout_s=60)
-        self._options = gateway_options
+        self.cluster = cluster if cluster is not None else ClusterSettings()
+        self.client = client or HttpClient(
+            max_connections=self.cluster.gateway_pool_max_connections,
+            default_timeout_s=self.cluster.gateway_pool_timeout_s,
+        )
+        self._options = {"credits_recheck_s": settings.provider_credits_recheck_s, **gateway_options}
         self._gateways: dict[str, ProviderGateway] = {}
 
     def gateway(self, provider: str) -> ProviderGateway:
@@ -421,6 +485,7 @@ class GatewayPool:
             endpoint_for(adapter, self.settings),
             rate_limits_for(adapter, self.settings),
             client=self.client,
+            settings=self.cluster,
             **self._options,
         )
         self._gateways[provider] = created
