@@ -431,7 +431,8 @@ def _settle(
 async def _run_chunk(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:
     caller: Any = LeasedCaller(settings.providers, handles, priority=job.priority, cluster=settings.cluster)
     if job.caps is not None:
-        caller = BudgetedCaller(caller, BudgetHolder(job.caps, book_lease(settings)), settings.providers)
+        holder = BudgetHolder(job.caps, book_lease(settings), settings.cluster)
+        caller = BudgetedCaller(caller, holder, settings.providers)
     try:
         return await ChunkRunner(job, settings, caller, engine_for(settings)).run()
     finally:

@@ -377,6 +377,57 @@ class ClusterSettings(BaseSettings):
         le=600,
         description="How long a coordinator stopped with the engine stays to report.",
     )
+    stop_flush_margin_s: float = Field(
+        default=15.0,
+        ge=0,
+        le=600,
+        description="On a graceful stop, how long after STOP_GRACE_S chunks get to write what they have.",
+    )
+    budget_block_calls: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Calls' worth of budget a chunk reserves at once, far from a cap.",
+    )
+    budget_near_calls: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="Within this many calls' worth of a cap, a chunk reserves one call's price at a time.",
+    )
+    budget_settle_wait_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="How long a call refused by others' reservations waits for them to settle.",
+    )
+    budget_settle_poll_s: float = Field(
+        default=0.2, gt=0, le=60, description="How often such a call asks the budget book again."
+    )
+    metrics_flush_s: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="How often a process passes its provider counts to Ray's metrics.",
+    )
+    metrics_latency_sample_s: float = Field(
+        default=0.01,
+        ge=0,
+        le=60,
+        description="Shortest interval between two latency samples of one provider.",
+    )
+    node_start_timeout_s: float = Field(
+        default=180.0, gt=0, le=3600, description="How long `ray start` of a local node may take."
+    )
+    node_stop_grace_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=600,
+        description="Stopping the local cluster: how long a node's processes get to end before being killed.",
+    )
+    keeper_ready_timeout_s: float = Field(
+        default=120.0, gt=0, le=3600, description="How long the local cluster's keeper may take to start."
+    )
     # -- provider gateways: retries and the circuit (cluster/gateway.py, retry.py, circuit.py) --------
     gateway_max_attempts: int = Field(
         default=4,
