@@ -146,7 +146,7 @@ class LeaseGrant:
     permit_retry_s: float = 0.02  # when to ask again for permits not granted
     exhausted_s: float = 0.0  # > 0: out of credits for that long (until checked again); skip the provider
     stop_in_s: float | None = None  # set: the engine is stopping; calls in flight have this long to end
-    circuit_half_open: bool = False  # not closed yet: a call must ask for the trial (LeaseAsk.trial)
+    circuit_closed: bool = True  # False: once circuit_open_s is over, a call asks for the trial
     circuit_trial: bool = False  # this holder got the trial: one call may go
 
 
@@ -267,7 +267,7 @@ class LeaseBook:
             held=held,
             retry_in=retry_in,
             circuit_open_s=0.0 if trial else self.circuit.refuse_s(now),
-            circuit_half_open=self.circuit.state(now) is not CircuitState.CLOSED,
+            circuit_closed=self.circuit.state(now) is CircuitState.CLOSED,
             circuit_trial=trial,
             contended=any(h.waiting for h in self._holders.values()),
             # A holder at its fair share gains nothing by asking again soon: only others' ends free any.
@@ -548,7 +548,7 @@ class LeaseHolder:
 
     def _hear_circuit(self, grant: LeaseGrant) -> None:
         self._circuit_until = self.clock() + grant.circuit_open_s
-        self.circuit_clear = grant.circuit_open_s <= 0 and not grant.circuit_half_open
+        self.circuit_clear = grant.circuit_open_s <= 0 and grant.circuit_closed
 
     @property
     def stopping(self) -> bool:
