@@ -5,9 +5,10 @@ that calls the provider) and is driven by the book's clock. After `threshold` pr
 failures in a row it opens for `cooldown_s`: no call is made. Then it is half-open: exactly one
 holder is granted the *trial*, one call; every other call is refused as before. The trial's success
 closes the circuit, its failure opens it for another cooldown; a trial that ends without reaching
-the provider (stopped, no permit) is given back, and a trial never reported (its process died) is
-taken back after `trial_timeout_s`. Holders that did not get the trial are told to ask again after
-`recheck_s`, which bounds how late they hear that the circuit closed.
+the provider (stopped, no permit) is given back, and a trial never reported is taken back when the
+book forgets its holder (its process died) or after `trial_timeout_s` at the latest. Holders that
+did not get the trial are told to ask again after `recheck_s`, which bounds how late they hear that
+the circuit closed.
 """
 
 from __future__ import annotations
@@ -92,6 +93,10 @@ class CircuitBreaker:
             self._half_open, self._failures = False, 0
         elif end is TrialEnd.FAILED:
             self._open(now)
+
+    def on_trial(self, holder: str) -> bool:
+        """Tell whether holder holds the trial."""
+        return holder == self._trial_holder
 
     def forget(self, holder: str) -> None:
         """A holder's process died: a trial it held is nobody's."""

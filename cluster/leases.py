@@ -247,7 +247,10 @@ class LeaseBook:
                 stop_in_s=max(0.0, self._stop_at - now),
             )
         held, at_share = self._permits(holder, max(0, ask.hold), interactive, now)
-        if held == 0 and holder.in_use == 0 and not holder.waiting:
+        trial = ask.trial and self.circuit.grant_trial(holder_id, now)
+        # An idle holder is forgotten at once, unless it holds the trial: should it die, the trial
+        # comes back when the holder expires.
+        if held == 0 and holder.in_use == 0 and not holder.waiting and not self.circuit.on_trial(holder_id):
             self._holders.pop(holder_id, None)
         slots: dict[str, list[float]] = {}
         retry_in: dict[str, float] = {}
@@ -261,7 +264,6 @@ class LeaseBook:
                 slots[key] = [t - now for t in granted]
             if wait is not None:
                 retry_in[key] = wait
-        trial = ask.trial and self.circuit.grant_trial(holder_id, now)
         return LeaseGrant(
             slots=slots,
             held=held,

@@ -216,3 +216,21 @@ def test_health_reports_the_half_open_state() -> None:
     assert (
         book.health()["circuit"] == "closed" and book.lease("z", LeaseAsk("batch", {}, 0)).circuit_open_s == 0
     )
+
+
+def test_the_trial_of_a_holder_that_died_goes_to_another() -> None:
+    clock = Clock()
+    book = LeaseBook(
+        RateLimits(RateLimit(rate=10)),
+        clock=clock,
+        circuit_threshold=1,
+        circuit_cooldown_s=5,
+        holder_ttl_s=15,
+    )
+    book.lease("x", LeaseAsk("batch", {}, 0, report=Report(attempts=1, health_failures=1)))
+    clock.now += 5
+    assert book.lease("dead", LeaseAsk("batch", {}, 0, trial=True)).circuit_trial
+    clock.now += 10
+    assert not book.lease("b", LeaseAsk("batch", {}, 0, trial=True)).circuit_trial
+    clock.now += 6  # "dead" has not called for longer than holder_ttl_s: its trial is nobody's
+    assert book.lease("b", LeaseAsk("batch", {}, 0, trial=True)).circuit_trial
