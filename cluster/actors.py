@@ -19,11 +19,11 @@ from typing import Any
 import ray
 from ray.actor import ActorHandle
 
-from cluster.gateway import ProviderGateway, credential_concurrency, local_holder
-from cluster.leases import LeaseAsk, LeaseBook, LeaseGrant
+from cluster.gateway import ProviderGateway, credential_concurrency, local_holder, own_book
+from cluster.leases import LeaseAsk, LeaseGrant
 from cluster.placement import on_head_node
 from cluster.runtime import NAMESPACE
-from config import ProviderSettings
+from config import ClusterSettings, ProviderSettings
 from providers.base import ProviderResult
 from providers.http import HttpClient
 from providers.registry import endpoint_for, get_provider, rate_limit_for, rate_limits_for
@@ -43,20 +43,28 @@ def actor_name(provider: str, settings: ProviderSettings) -> str:
 class GatewayActor:
     """Hosts one credential's LeaseBook, and a ProviderGateway for the calls it makes itself."""
 
-    def __init__(self, provider: str, settings: ProviderSettings, options: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        provider: str,
+        settings: ProviderSettings,
+        options: Mapping[str, Any],
+        cluster: ClusterSettings | None = None,
+    ) -> None:
         self._provider = provider
         self._settings = settings
+        self._cluster = cluster if cluster is not None else ClusterSettings()
         self._options = dict(options)
         adapter = get_provider(provider)
         limits = rate_limits_for(adapter, settings)
-        self._book = LeaseBook(
+        self._book = own_book(
             limits,
+            self._cluster,
             concurrency=credential_concurrency(adapter, limits),
             interactive_share=settings.gateway_interactive_share,
             horizon_s=settings.gateway_lease_horizon_s,
             exhausted_recheck_s=settings.provider_credits_recheck_s,
-            circuit_threshold=int(self._options.get("circuit_threshold", 25)),
-            circuit_cooldown_s=float(self._options.get("circuit_cooldown_s", 30.0)),
+            circuit_threshold=self._options.get("circuit_threshold"),
+            circuit_cooldown_s=self._options.get("circuit_cooldown_s"),
         )
         self._gateway: ProviderGateway | None = None
         self._credits_check: asyncio.Task[Any] | None = None
@@ -73,7 +81,8 @@ class GatewayActor:
                 client=HttpClient(
                     max_connections=max(64, rate_limit_for(adapter, self._settings).concurrency * 2)
                 ),
-                holder=local_holder(self._book, "actor"),
+                holder=local_holder(self._book, "actor", settings=self._cluster),
+                settings=self._cluster,
                 **self._options,
             )
         return self._gateway
@@ -132,9 +141,16 @@ class GatewayActor:
 
 
 def gateway_handles(
-    providers: Sequence[str], settings: ProviderSettings, options: Mapping[str, Any] | None = None
+    providers: Sequence[str],
+    settings: ProviderSettings,
+    options: Mapping[str, Any] | None = None,
+    *,
+    cluster: ClusterSettings | None = None,
 ) -> dict[str, ActorHandle]:
-    """Get or create the detached gateway actor of each provider; return handles by provider name."""
+    """Get or create the detached gateway actor of each provider; return handles by provider name.
+
+    An actor that already runs keeps the settings it was created with.
+    """
     handles: dict[str, ActorHandle] = {}
     # On the head node, hard: a gateway lost with a worker node would take its credential's book
     # (permits, pauses, circuit) with it. Computed once: it asks Ray for the nodes.
@@ -146,7 +162,7 @@ def gateway_handles(
             lifetime="detached",
             get_if_exists=True,
             **placement,
-        ).remote(provider, settings, options or {})
+        ).remote(provider, settings, options or {}, cluster)
     return handles
 
 

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import ray
@@ -30,7 +31,7 @@ from sqlalchemy import Engine, func, select
 
 from cluster.placement import on_head_node
 from cluster.runtime import NAMESPACE
-from config import ProviderSettings, Settings
+from config import ClusterSettings, ProviderSettings, Settings
 from operations.runtime import BudgetExhausted
 from providers.base import ProviderResult
 from providers.registry import all_providers
@@ -39,13 +40,13 @@ from store.tables import operation_attempts
 log = logging.getLogger(__name__)
 
 BOOK_NAME = "dex:budgets"
-# An allowance is this many calls' worth while the headroom is at least NEAR_CALLS calls' worth.
-BLOCK_CALLS = 10
-NEAR_CALLS = 100
 EPSILON = 1e-9
-# A call refused while others' reservations hold the headroom waits this long for them to settle.
-SETTLE_WAIT_S = 60.0
-SETTLE_POLL_S = 0.2
+
+
+@cache
+def _environment_tuning() -> ClusterSettings:
+    # For holders made without settings (the API's, one per request): the environment, read once.
+    return ClusterSettings()
 
 
 def submission_cap(submission_id: uuid.UUID) -> str:
@@ -257,7 +258,16 @@ def worst_case_price(provider: str, action: str) -> float:
 class BudgetHolder:
     """A chunk's side of the budget book: an allowance, spent call by call, refilled by lease calls."""
 
-    def __init__(self, caps: Caps, lease: Callable[..., Any]) -> None:
+    def __init__(
+        self, caps: Caps, lease: Callable[..., Any], settings: ClusterSettings | None = None
+    ) -> None:
+        tuning = settings if settings is not None else _environment_tuning()
+        # An allowance is block_calls calls' worth while the headroom is at least near_calls calls' worth.
+        self.block_calls = tuning.budget_block_calls
+        self.near_calls = tuning.budget_near_calls
+        # A call refused while others' reservations hold the headroom waits this long for them to settle.
+        self.settle_wait_s = tuning.budget_settle_wait_s
+        self.settle_poll_s = tuning.budget_settle_poll_s
         self.caps = caps
         self._lease = lease  # async (holder_id, limits, spent, outstanding, want) -> BudgetGrant
         self.holder_id = uuid.uuid4().hex[:12]
@@ -280,15 +290,15 @@ class BudgetHolder:
                 # Calls in flight hold their worst-case price and usually cost less: while what is
                 # spent leaves room for this call, wait for them to settle rather than end the run.
                 room = min(c["limit_usd"] - c["spent_usd"] for c in grant.caps.values())
-                if room + EPSILON < price or waited >= SETTLE_WAIT_S:
+                if room + EPSILON < price or waited >= self.settle_wait_s:
                     binding = ", ".join(
                         f"{key} spent ${c['spent_usd']:,.2f} + reserved ${c['reserved_usd']:,.2f}"
                         f" of ${c['limit_usd']:,.2f}"
                         for key, c in grant.caps.items()
                     )
                     raise BudgetExhausted(f"a ${price:,.4f} call would cross the cap ({binding})")
-                await asyncio.sleep(SETTLE_POLL_S)
-                waited += SETTLE_POLL_S
+                await asyncio.sleep(self.settle_poll_s)
+                waited += self.settle_poll_s
             self.allowance -= price
             self.in_flight += price
 
@@ -308,9 +318,9 @@ class BudgetHolder:
 
     async def _ask(self, price: float) -> BudgetGrant:
         # Far from every cap, ask for several calls' worth; near one, for this call alone.
-        grant = await self._call(price * BLOCK_CALLS)
+        grant = await self._call(price * self.block_calls)
         near = any(
-            c["limit_usd"] - c["spent_usd"] - c["reserved_usd"] < price * NEAR_CALLS
+            c["limit_usd"] - c["spent_usd"] - c["reserved_usd"] < price * self.near_calls
             for c in grant.caps.values()
         )
         if grant.refused or near:

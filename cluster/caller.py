@@ -14,6 +14,7 @@ import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from ray.actor import ActorHandle
@@ -21,7 +22,7 @@ from ray.actor import ActorHandle
 from cluster.actors import gateway_handles
 from cluster.gateway import ProviderGateway
 from cluster.leases import BATCH, INTERACTIVE, LeaseAsk, LeaseGrant, LeaseHolder, StopSignal
-from config import ProviderSettings
+from config import ClusterSettings, ProviderSettings
 from operations.runtime import CallsStopped
 from providers.base import ErrorClass, Outcome, PolledAction, ProviderResult
 from providers.http import HttpClient
@@ -114,15 +115,20 @@ class BatchingCaller:
 class _ActorLease:
     """A holder's lease function: the provider's gateway actor, found again if it was restarted."""
 
-    def __init__(self, provider: str, settings: ProviderSettings, handle: ActorHandle | None) -> None:
+    def __init__(
+        self, provider: str, settings: ProviderSettings, handle: ActorHandle | None, cluster: ClusterSettings
+    ) -> None:
         self.provider = provider
         self.settings = settings
+        self.cluster = cluster
         self.handle = handle
         self.holder_id = f"{uuid.uuid4().hex[:12]}"
 
     async def __call__(self, ask: LeaseAsk) -> LeaseGrant:
         if self.handle is None:
-            found = await asyncio.to_thread(gateway_handles, [self.provider], self.settings)
+            found = await asyncio.to_thread(
+                partial(gateway_handles, [self.provider], self.settings, cluster=self.cluster)
+            )
             self.handle = found[self.provider]
         try:
             grant: LeaseGrant = await self.handle.lease.remote(self.holder_id, ask)
@@ -142,16 +148,26 @@ class LeasedCaller:
         *,
         priority: str = BATCH,
         lookup: Callable[[list[str]], Mapping[str, ActorHandle]] | None = None,
-        max_connections: int = 256,
+        max_connections: int | None = None,
+        cluster: ClusterSettings | None = None,
     ) -> None:
         self.settings = settings
+        self.cluster = cluster if cluster is not None else ClusterSettings()
         self.priority = priority
         self._handles: dict[str, ActorHandle] = dict(handles or {})
         self._lookup = lookup
         self._client: HttpClient | None = None
-        self._max_connections = max_connections
+        self._max_connections = max_connections or self.cluster.caller_max_connections
         self._gateways: dict[str, ProviderGateway] = {}
-        self._remote = BatchingCaller(self._handles, tick_s=0.001 if priority == INTERACTIVE else 0.005)
+        self._remote = BatchingCaller(
+            self._handles,
+            tick_s=(
+                self.cluster.gateway_interactive_batch_tick_s
+                if priority == INTERACTIVE
+                else self.cluster.gateway_batch_tick_s
+            ),
+            max_batch=self.cluster.gateway_batch_max,
+        )
         self._stop = StopSignal()  # shared by this caller's holders: one hearing of a stop is enough
         self._listening: asyncio.Future[None] | None = None
         self.provider_calls = 0
@@ -205,14 +221,25 @@ class LeasedCaller:
                 self._client = HttpClient(max_connections=self._max_connections)
             adapter = all_providers()[provider]
             limits = rate_limits_for(adapter, self.settings)
+            tuning = self.cluster
             holder = LeaseHolder(
                 limits,
-                _ActorLease(provider, self.settings, self._handles.get(provider)),
+                _ActorLease(provider, self.settings, self._handles.get(provider), tuning),
                 priority=self.priority,
+                tick_s=tuning.lease_tick_s,
+                heartbeat_s=tuning.lease_heartbeat_s,
+                report_every_s=tuning.lease_report_every_s,
+                keep_s=tuning.lease_keep_s,
+                unreachable_s=tuning.lease_unreachable_s,
                 stop=self._stop,
             )
             gateway = self._gateways[provider] = ProviderGateway(
-                adapter, endpoint_for(adapter, self.settings), limits, client=self._client, holder=holder
+                adapter,
+                endpoint_for(adapter, self.settings),
+                limits,
+                client=self._client,
+                holder=holder,
+                settings=tuning,
             )
         return gateway
 
@@ -233,10 +260,12 @@ class ClusterGatewayCaller(LeasedCaller):
     API and a thousand from a batch share each provider's cluster-wide limits, and the API's go first.
     """
 
-    def __init__(self, settings: ProviderSettings) -> None:
+    def __init__(self, settings: ProviderSettings, cluster: ClusterSettings | None = None) -> None:
+        tuning = cluster if cluster is not None else ClusterSettings()
         super().__init__(
             settings,
             priority=INTERACTIVE,
-            lookup=lambda providers: gateway_handles(providers, settings),
-            max_connections=64,
+            lookup=lambda providers: gateway_handles(providers, settings, cluster=tuning),
+            max_connections=tuning.api_caller_max_connections,
+            cluster=tuning,
         )

@@ -53,10 +53,6 @@ from store.repositories import entities as entity_store
 log = logging.getLogger(__name__)
 
 
-# How often a chunk asks the gateways for news of a stop when none of its calls is waiting on them.
-LISTEN_S = 1.0
-
-
 @dataclass(frozen=True, slots=True)
 class ChunkJob:
     """The runs of one chunk and everything needed to run them."""
@@ -157,7 +153,14 @@ class ChunkRunner:
         report = ChunkReport(run_ids=self.job.run_ids)
         states = await asyncio.to_thread(self._load)
         self._fresh = FreshnessLookup(self.engine, self.job.scope.org_id)
-        async with StepWriter(self.sink, {s.run_id: s for s in states}) as writer:
+        cluster = self.settings.cluster
+        writer = StepWriter(
+            self.sink,
+            {s.run_id: s for s in states},
+            flush_rows=cluster.chunk_flush_rows,
+            flush_s=cluster.chunk_flush_s,
+        )
+        async with writer:
             await self._carry_all(states, writer)
         report.entities_written = writer.entities_written
         report.succeeded = sum(1 for s in states if s.status == RunStatus.SUCCEEDED)
@@ -189,9 +192,11 @@ class ChunkRunner:
         tasks = [asyncio.ensure_future(self._carry(state, writer)) for state in states]
         pending: set[asyncio.Future[None]] = set(tasks)
         listen = getattr(self.caller, "listen", None)
+        # How often to ask the gateways for news of a stop when none of the calls waits on them.
+        listen_s = self.settings.cluster.chunk_listen_s
         listened = time.monotonic()
         while pending:
-            if listen is not None and time.monotonic() - listened >= LISTEN_S:
+            if listen is not None and time.monotonic() - listened >= listen_s:
                 listen()  # runs all waiting out a backoff or an answer still hear of a stop
                 listened = time.monotonic()
             deadline = getattr(self.caller, "stop_deadline", None)
@@ -270,17 +275,23 @@ class ChunkRunner:
 class StepWriter:
     """Collects finished steps and ended runs and writes them in batches, in order, on one writer thread.
 
-    A batch goes when FLUSH_ROWS outcomes have gathered or FLUSH_S after its first one, whichever
+    A batch goes when `flush_rows` outcomes have gathered or `flush_s` after its first one, whichever
     comes first; a run's end goes in the same batch as its last step, or a later one. Leaving the
     `async with` writes what is left and waits for every write.
     """
 
-    FLUSH_ROWS = 400
-    FLUSH_S = 0.25
-
-    def __init__(self, sink: ResultSink, states: dict[uuid.UUID, RunState]) -> None:
+    def __init__(
+        self,
+        sink: ResultSink,
+        states: dict[uuid.UUID, RunState],
+        *,
+        flush_rows: int = 400,
+        flush_s: float = 0.25,
+    ) -> None:
         self._sink = sink
         self._states = states
+        self.flush_rows = flush_rows
+        self.flush_s = flush_s
         self._pending: list[tuple[PlannedStep, StepOutcome]] = []
         self._ended: list[RunState] = []
         self._attempts: list[JournalEntry] = []
@@ -311,7 +322,7 @@ class StepWriter:
     def attempts(
         self, op_run_id: uuid.UUID, run_id: uuid.UUID, position: int, attempts: Sequence[Attempt]
     ) -> None:
-        """Queue provider attempts for the next batch: the journal, durable within FLUSH_S."""
+        """Queue provider attempts for the next batch: the journal, durable within flush_s."""
         self._attempts += [(op_run_id, run_id, position, a) for a in attempts]
         self._due()
 
@@ -321,10 +332,10 @@ class StepWriter:
         self._due()
 
     def _due(self) -> None:
-        if len(self._pending) + len(self._ended) + len(self._attempts) >= self.FLUSH_ROWS:
+        if len(self._pending) + len(self._ended) + len(self._attempts) >= self.flush_rows:
             self.flush()
         elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.FLUSH_S, self.flush)
+            self._timer = asyncio.get_running_loop().call_later(self.flush_s, self.flush)
 
     def flush(self) -> None:
         """Send what has gathered to the writer thread."""
@@ -417,9 +428,10 @@ def _settle(
 
 
 async def _run_chunk(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:
-    caller: Any = LeasedCaller(settings.providers, handles, priority=job.priority)
+    caller: Any = LeasedCaller(settings.providers, handles, priority=job.priority, cluster=settings.cluster)
     if job.caps is not None:
-        caller = BudgetedCaller(caller, BudgetHolder(job.caps, book_lease(settings)), settings.providers)
+        holder = BudgetHolder(job.caps, book_lease(settings), settings.cluster)
+        caller = BudgetedCaller(caller, holder, settings.providers)
     try:
         return await ChunkRunner(job, settings, caller, engine_for(settings)).run()
     finally:

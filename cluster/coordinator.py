@@ -39,10 +39,6 @@ from store.repositories import engine_runs
 log = logging.getLogger(__name__)
 
 
-CHILD_SWEEP_S = 1.0
-STOPPED_LINGER_S = 2.0
-
-
 class CoordinatorState(StrEnum):
     """Where a coordinator actor is in its life (its progress `state`; not a submission status)."""
 
@@ -93,7 +89,8 @@ class BatchCoordinator:
             raise
         # A detached actor is a process: it must not outlive its submission for long. Stopped, it
         # stays only for the stop to read its state: its submission resumes under a new coordinator.
-        linger = STOPPED_LINGER_S if status == STOPPED else self.settings.cluster.coordinator_linger_s
+        cluster = self.settings.cluster
+        linger = cluster.coordinator_stopped_linger_s if status == STOPPED else cluster.coordinator_linger_s
         await asyncio.sleep(linger)
         ray.actor.exit_actor()
         return status
@@ -113,7 +110,7 @@ class BatchCoordinator:
         snapshot = row["blueprint_snapshot"] or {}
         steps = tuple(snapshot.get("steps", []))
         plan = build_plan(steps, settings.providers.operation_provider_order)
-        handles = gateway_handles(plan.providers, settings.providers)
+        handles = gateway_handles(plan.providers, settings.providers, cluster=settings.cluster)
         scope = Scope(
             row["org_id"], row["company_id"], row["id"], row["blueprint_id"], row["blueprint_version"]
         )
@@ -169,7 +166,9 @@ class BatchCoordinator:
             # whole chunk to end.
             free = len(in_flight) < cluster.max_chunks_in_flight
             done, _ = await asyncio.wait(
-                in_flight, timeout=CHILD_SWEEP_S if free else None, return_when=asyncio.FIRST_COMPLETED
+                in_flight,
+                timeout=cluster.coordinator_child_sweep_s if free else None,
+                return_when=asyncio.FIRST_COMPLETED,
             )
             if not done:
                 busy = {run_id for job in in_flight.values() for run_id in job.run_ids}

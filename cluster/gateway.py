@@ -7,12 +7,13 @@ API, the gateway actor); the limits it obeys are the credential's `LeaseBook`, r
 endpoint's own limit where the provider documents one, else the credential's shared one). The book
 lives in the credential's gateway actor (`cluster/actors.py`), which is what makes the limits hold
 across the cluster; a gateway built without a holder keeps a book of its own (an API without Ray,
-tests). An attempt runs through `providers.execute`; retryable outcomes are retried with tenacity:
-exponential backoff with jitter, never sooner than the provider's Retry-After. A 429 also pauses its
-lane for every holder. Polled actions that can read many jobs at once share one `BatchPoller` per
-action. After `circuit_threshold` consecutive provider-health failures (5xx, timeouts, lost
-connections, unreadable bodies) across the cluster, the book opens the circuit for
-`circuit_cooldown_s` and calls fail at once; a request's own problem (bad input, a deadline) never
+tests). An attempt runs through `providers.execute`; retryable outcomes are retried by one loop
+(`cluster/retry.py`): exponential backoff with jitter, never sooner than the provider's Retry-After.
+A 429 also pauses its lane for every holder (`cluster/pacing.py`). Polled actions that can read many
+jobs at once share one `BatchPoller` per action. After `circuit_threshold` consecutive
+provider-health failures (5xx, timeouts, lost connections, unreadable bodies) across the cluster,
+the book opens the circuit (`cluster/circuit.py`) for `circuit_cooldown_s` and calls fail at once;
+then a single trial call decides whether it closes. A request's own problem (bad input, a deadline) never
 opens it. `check_credits` reads the credential's balance (a free call, outside the limits) and
 settles the book's exhausted mark on it; a gateway keeping its own book does so by itself when the
 mark is about to run out.
@@ -21,21 +22,15 @@ mark is about to run out.
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_result,
-    stop_after_attempt,
-)
-
+from cluster.circuit import Gate, TrialEnd
 from cluster.leases import BookUnreachable, Counters, LeaseAsk, LeaseBook, LeaseGrant, LeaseHolder
 from cluster.metrics import engine_metrics
-from config import ProviderSettings
+from cluster.retry import RetryPolicy, retry
+from config import ClusterSettings, ProviderSettings
 from operations.runtime import IN_FLIGHT, ON_RETRIED_TRY, CallsStopped
 from providers.base import (
     ErrorClass,
@@ -71,11 +66,6 @@ def credential_concurrency(provider: Provider, limits: RateLimits) -> int:
     return min([limits.shared.concurrency, *listed])
 
 
-CREDITS_CHECK_TIMEOUT_S = 10.0
-# A polled action's shared read never runs more often than this, however fast its plan may read.
-MIN_SHARED_READ_S = 1.0
-
-
 def credits_remaining(result: ProviderResult | None) -> float | None:
     """Return the credits a balance check found, None when it found none (failed, or no endpoint)."""
     if result is None or result.outcome is not Outcome.FOUND or not result.data:
@@ -84,13 +74,58 @@ def credits_remaining(result: ProviderResult | None) -> float | None:
     return float(remaining) if isinstance(remaining, int | float) else None
 
 
-def local_holder(book: LeaseBook, name: str = "local") -> LeaseHolder:
+def local_holder(
+    book: LeaseBook, name: str = "local", settings: ClusterSettings | None = None
+) -> LeaseHolder:
     """Return a holder of a book in this same process (no ticks, reports applied at once)."""
 
     async def lease(ask: LeaseAsk) -> LeaseGrant:
         return book.lease(name, ask)
 
-    return LeaseHolder(book.limits, lease, tick_s=0.0, eager_reports=True)
+    if settings is None:
+        return LeaseHolder(book.limits, lease, tick_s=0.0, eager_reports=True, clock=book.clock)
+    return LeaseHolder(
+        book.limits,
+        lease,
+        tick_s=0.0,
+        heartbeat_s=settings.lease_heartbeat_s,
+        report_every_s=settings.lease_report_every_s,
+        keep_s=settings.lease_keep_s,
+        eager_reports=True,
+        clock=book.clock,
+    )
+
+
+def own_book(
+    limits: RateLimits,
+    settings: ClusterSettings,
+    *,
+    concurrency: int,
+    horizon_s: float = 0.25,
+    interactive_share: float = 0.1,
+    exhausted_recheck_s: float = 600.0,
+    circuit_threshold: int | None = None,
+    circuit_cooldown_s: float | None = None,
+) -> LeaseBook:
+    """Return a credential's book tuned by the cluster settings (explicit circuit values win)."""
+    return LeaseBook(
+        limits,
+        concurrency=concurrency,
+        horizon_s=horizon_s,
+        interactive_share=interactive_share,
+        interactive_linger_s=settings.lease_interactive_linger_s,
+        holder_ttl_s=settings.lease_holder_ttl_s,
+        share_retry_s=settings.lease_share_retry_s,
+        exhausted_recheck_s=exhausted_recheck_s,
+        circuit_threshold=settings.gateway_circuit_threshold
+        if circuit_threshold is None
+        else circuit_threshold,
+        circuit_cooldown_s=settings.gateway_circuit_cooldown_s
+        if circuit_cooldown_s is None
+        else circuit_cooldown_s,
+        circuit_trial_timeout_s=settings.gateway_circuit_trial_timeout_s,
+        circuit_recheck_s=settings.gateway_circuit_recheck_s,
+    )
 
 
 @dataclass
@@ -116,7 +151,11 @@ class _NoCredits(Exception):
 
 
 class ProviderGateway:
-    """Rate-limited, retrying access to one provider credential."""
+    """Rate-limited, retrying access to one provider credential.
+
+    Its tunables come from `settings` (read from the environment when not given), once, here; an
+    explicit `max_attempts`, `max_backoff_s` or circuit value wins (tests, the in-process pool).
+    """
 
     def __init__(
         self,
@@ -126,27 +165,36 @@ class ProviderGateway:
         *,
         client: HttpClient,
         holder: LeaseHolder | None = None,
-        max_attempts: int = 4,
-        max_backoff_s: float = 30.0,
-        circuit_threshold: int = 25,
-        circuit_cooldown_s: float = 30.0,
+        settings: ClusterSettings | None = None,
+        max_attempts: int | None = None,
+        max_backoff_s: float | None = None,
+        circuit_threshold: int | None = None,
+        circuit_cooldown_s: float | None = None,
         credits_recheck_s: float = 600.0,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
+        tuning = settings if settings is not None else ClusterSettings()
         self.provider = provider
         self.endpoint = endpoint
         self.limits = limit if isinstance(limit, RateLimits) else RateLimits(limit)
         self.limit = self.limits.shared
         self.client = client
-        self.max_attempts = max_attempts
-        self.max_backoff_s = max_backoff_s
+        self.retry_policy = RetryPolicy(
+            max_attempts=tuning.gateway_max_attempts if max_attempts is None else max_attempts,
+            max_backoff_s=tuning.gateway_max_backoff_s if max_backoff_s is None else max_backoff_s,
+            first_backoff_s=tuning.gateway_first_backoff_s,
+        )
+        self.credits_check_timeout_s = tuning.gateway_credits_check_timeout_s
+        # A polled action's shared read never runs more often than this, however fast its plan may read.
+        self.min_shared_read_s = tuning.gateway_min_shared_read_s
         self.sleep = sleep  # how polled actions wait between polls (tests skip the wait)
         self.stats = GatewayStats()
         self.concurrency = credential_concurrency(provider, self.limits)
         # Without a holder of the cluster's book, this gateway keeps the credential's limits itself.
         self.book = (
-            LeaseBook(
+            own_book(
                 self.limits,
+                tuning,
                 concurrency=self.concurrency,
                 circuit_threshold=circuit_threshold,
                 circuit_cooldown_s=circuit_cooldown_s,
@@ -156,7 +204,7 @@ class ProviderGateway:
             else None
         )
         self.credits_check: asyncio.Task[ProviderResult | None] | None = None
-        self.holder = holder if holder is not None else local_holder(self.book)  # type: ignore[arg-type]
+        self.holder = holder if holder is not None else local_holder(self.book, settings=tuning)  # type: ignore[arg-type]
         self._pollers: dict[str, BatchPoller] = {}
 
     @property
@@ -189,32 +237,16 @@ class ProviderGateway:
         if self.holder.stopping:
             raise CallsStopped(f"{self.name}: the engine is stopping")
         lane = self.holder.lane_of(planned.path if planned is not None else "")
-        # Most calls succeed or fail for good at once: tenacity is only set up for the ones that will retry.
         result = await self._attempt(action, inputs, lane)
-        tries = [result]
-        if result.is_retryable and self.max_attempts > 1:
-            on_try = ON_RETRIED_TRY.get()
-            if on_try is not None:
-                on_try(result)  # journaled now: this try is over, another follows
-            self._count_retry()
-            await self.holder.stop.sleep(self._backoff(1, result))
-            retrying = AsyncRetrying(
+        if result.is_retryable and self.retry_policy.max_attempts > 1:
+            # Most calls succeed or fail for good at once: only the ones that will retry go further.
+            result = await retry(
+                result,
+                lambda: self._attempt(action, inputs, lane),
+                policy=self.retry_policy,
                 sleep=self.holder.stop.sleep,  # a stop ends the backoff: the retry will not be made
-                stop=stop_after_attempt(self.max_attempts - 1),
-                wait=self._wait,
-                retry=retry_if_result(lambda r: isinstance(r, ProviderResult) and r.is_retryable),
-                retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
-                reraise=True,
+                on_retry=self._retrying,
             )
-            async for attempt in retrying:
-                with attempt:
-                    result = await self._attempt(action, inputs, lane)
-                    tries.append(result)
-                if attempt.retry_state.outcome is not None and not attempt.retry_state.outcome.failed:
-                    attempt.retry_state.set_result(result)
-        if len(tries) > 1:
-            # The history keeps every try: what a 429 or a flapping provider cost shows up there.
-            result = replace(result, retried=tuple(tries[:-1]))
         self._count_outcome(result)
         return result
 
@@ -227,7 +259,8 @@ class ProviderGateway:
         check = self.provider.credits
         if check is None:
             return None
-        limit = min(self.endpoint.max_timeout_s or CREDITS_CHECK_TIMEOUT_S, CREDITS_CHECK_TIMEOUT_S)
+        longest = self.credits_check_timeout_s
+        limit = min(self.endpoint.max_timeout_s or longest, longest)
         endpoint = replace(self.endpoint, max_timeout_s=limit)
         checked = await execute(check, {}, endpoint=endpoint, client=self.client)
         settle = book if book is not None else self.book
@@ -261,20 +294,11 @@ class ProviderGateway:
         self.stats.retries += 1
         self.holder.report.retries += 1
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _retrying(self, result: ProviderResult) -> None:
         self._count_retry()
-        result = state.outcome.result() if state.outcome and not state.outcome.failed else None
         on_try = ON_RETRIED_TRY.get()
-        if on_try is not None and isinstance(result, ProviderResult):
+        if on_try is not None:
             on_try(result)  # journaled now: this try is over, another follows
-        # The fast path already made one attempt: tenacity's attempt n is the gateway's n + 1.
-        return self._backoff(state.attempt_number + 1, result if isinstance(result, ProviderResult) else None)
-
-    def _backoff(self, attempt_number: int, result: ProviderResult | None) -> float:
-        """Exponential backoff with jitter, never sooner than the provider's Retry-After."""
-        backoff = min(self.max_backoff_s, 0.5 * 2 ** (attempt_number - 1)) * (0.5 + random.random() / 2)
-        retry_after = result.retry_after_s if result is not None else None
-        return float(max(backoff, retry_after or 0.0))
 
     def _poller(self, spec: PolledAction) -> BatchPoller | None:
         """Return the action's shared reader when it can read many jobs at once."""
@@ -283,11 +307,11 @@ class ProviderGateway:
         poller = self._pollers.get(spec.name)
         if poller is None:
             # Shared reads take two thirds of the read endpoint's limit, never more often than every
-            # MIN_SHARED_READ_S nor less than the action's documented interval. Besides each, as many
+            # min_shared_read_s nor less than the action's documented interval. Besides each, as many
             # single reads as the limit leaves room for between two shared reads (at least one).
             read_path = spec.build_poll_many([], self.endpoint.credentials).path
             reads_per_s = self.limits.lane(read_path)[1].per_second
-            interval = min(spec.poll_interval_s, max(MIN_SHARED_READ_S, 1.5 / reads_per_s))
+            interval = min(spec.poll_interval_s, max(self.min_shared_read_s, 1.5 / reads_per_s))
             poller = self._pollers[spec.name] = BatchPoller(
                 spec,
                 endpoint=self.endpoint,
@@ -321,10 +345,19 @@ class ProviderGateway:
     def _circuit_refusal(self, action: str) -> ProviderResult:
         return _failed(self.name, action, ErrorClass.PROVIDER_ERROR, "circuit open after repeated failures")
 
-    async def _attempt(self, action: str, inputs: Mapping[str, Any], lane: str) -> ProviderResult:
+    async def _attempt(
+        self, action: str, inputs: Mapping[str, Any], lane: str, trial: bool = False
+    ) -> ProviderResult:
         holder = self.holder
-        if holder.circuit_open:
-            return self._circuit_refusal(action)
+        if not trial and not holder.circuit_clear:
+            try:
+                gate = await holder.pass_circuit()
+            except BookUnreachable as exc:
+                return self._unreachable(action, exc)
+            if gate is Gate.REFUSED:
+                return self._circuit_refusal(action)
+            if gate is Gate.TRIAL:
+                return await self._trial(action, inputs, lane)
         stats = self.stats
         admitted = False
 
@@ -352,7 +385,7 @@ class ProviderGateway:
             stats.waiting -= 1
             return self._unreachable(action, exc)
         try:
-            if holder.circuit_open:  # opened while this call waited for its permit
+            if not trial and not holder.circuit_clear:  # opened while this call waited for its permit
                 return self._circuit_refusal(action)
             result = await execute(
                 spec,
@@ -374,7 +407,17 @@ class ProviderGateway:
             else:
                 stats.waiting -= 1
         self._record(result, lane)
+        if trial and admitted:
+            holder.end_trial(TrialEnd.FAILED if result.error_class in HEALTH_FAILURES else TrialEnd.PASSED)
         return result
+
+    async def _trial(self, action: str, inputs: Mapping[str, Any], lane: str) -> ProviderResult:
+        """Make the half-open circuit's one trial call; its end decides the circuit."""
+        try:
+            return await self._attempt(action, inputs, lane, trial=True)
+        finally:
+            # Ended without reaching the provider (no permit, stopped): another call may try.
+            self.holder.end_trial(TrialEnd.ABANDONED)
 
     def _record(self, result: ProviderResult, lane: str) -> None:
         report = self.holder.report
@@ -415,11 +458,20 @@ class GatewayPool:
     """One gateway per provider, sharing one HTTP client; the in-process ProviderCaller."""
 
     def __init__(
-        self, settings: ProviderSettings, *, client: HttpClient | None = None, **gateway_options: Any
+        self,
+        settings: ProviderSettings,
+        *,
+        client: HttpClient | None = None,
+        cluster: ClusterSettings | None = None,
+        **gateway_options: Any,
     ) -> None:
         self.settings = settings
-        self.client = client or HttpClient(max_connections=512, default_timeout_s=60)
-        self._options = gateway_options
+        self.cluster = cluster if cluster is not None else ClusterSettings()
+        self.client = client or HttpClient(
+            max_connections=self.cluster.gateway_pool_max_connections,
+            default_timeout_s=self.cluster.gateway_pool_timeout_s,
+        )
+        self._options = {"credits_recheck_s": settings.provider_credits_recheck_s, **gateway_options}
         self._gateways: dict[str, ProviderGateway] = {}
 
     def gateway(self, provider: str) -> ProviderGateway:
@@ -433,6 +485,7 @@ class GatewayPool:
             endpoint_for(adapter, self.settings),
             rate_limits_for(adapter, self.settings),
             client=self.client,
+            settings=self.cluster,
             **self._options,
         )
         self._gateways[provider] = created

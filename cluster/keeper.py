@@ -31,7 +31,6 @@ from cluster.local_nodes import ClusterRecord, LocalClusterError, node_processes
 READY = "keeper ready"
 LOG_NAME = "dex-keeper.log"
 MODULE = "cluster.keeper"
-READY_TIMEOUT_S = 120.0
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +41,13 @@ def keeper_running(record: ClusterRecord) -> bool:
     return any(MODULE in " ".join(_cmdline(p)) for p in node_processes(head.temp_dir, descendants=False))
 
 
-def start_keeper(record: ClusterRecord, *, warm_workers: int) -> None:
-    """Start the keeper of a running cluster and wait until it owns the chunk launcher."""
+def start_keeper(record: ClusterRecord, *, warm_workers: int, ready_timeout_s: float) -> None:
+    """Start the keeper of a running cluster; wait up to ready_timeout_s until it owns the chunk launcher."""
     head = next(node for node in record.nodes if node.head)
     log_path = Path(head.temp_dir) / LOG_NAME
     log_path.unlink(missing_ok=True)
     command = [sys.executable, "-m", MODULE, "--address", record.address, "--log", str(log_path)]
-    command += ["--warm", str(warm_workers)]
+    command += ["--warm", str(warm_workers), "--ready-timeout", str(ready_timeout_s)]
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"} | record.env
     # Its own session, as the nodes: a Ctrl-C meant for the command that started it must not reach it.
     subprocess.Popen(
@@ -59,7 +58,7 @@ def start_keeper(record: ClusterRecord, *, warm_workers: int) -> None:
         env=env,
         start_new_session=True,
     )
-    deadline = time.monotonic() + READY_TIMEOUT_S
+    deadline = time.monotonic() + ready_timeout_s
     while time.monotonic() < deadline:
         text = log_path.read_text(errors="replace") if log_path.exists() else ""
         if READY in text:
@@ -67,7 +66,7 @@ def start_keeper(record: ClusterRecord, *, warm_workers: int) -> None:
         if "Traceback" in text or "could not take its place" in text:
             raise LocalClusterError(f"the cluster's keeper failed to start (log: {log_path})")
         time.sleep(0.1)
-    raise LocalClusterError(f"the cluster's keeper did not start in {READY_TIMEOUT_S:.0f}s (log: {log_path})")
+    raise LocalClusterError(f"the cluster's keeper did not start in {ready_timeout_s:.0f}s (log: {log_path})")
 
 
 def _cmdline(process: psutil.Process) -> list[str]:
@@ -86,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--address", required=True, help="GCS address of the cluster")
     parser.add_argument("--log", required=True, type=Path, help="log file (in the head's temp folder)")
     parser.add_argument("--warm", type=int, default=0, help="worker processes to start for chunks")
+    parser.add_argument(
+        "--ready-timeout", type=float, required=True, help="seconds the chunk launcher may take to answer"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         filename=args.log, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         join(args.address)
         launcher = chunk_launcher()
-        ray.get(launcher.running.remote(None), timeout=READY_TIMEOUT_S)
+        ray.get(launcher.running.remote(None), timeout=args.ready_timeout)
         log.info("%s: the chunk launcher belongs to this job (pid %d)", READY, os.getpid())
         if args.warm:
             warmed = ray.get(launcher.warm.remote(args.warm), timeout=300)

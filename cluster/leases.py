@@ -8,13 +8,12 @@ asks the book for all of it in one lease call, then the process makes its HTTP c
 chunk of hundreds of entities costs a handful of actor calls a second, and no request or answer
 ever crosses an actor boundary.
 
-Slots are laid out on one timeline per lane, 1/rate apart, so the rate holds however many holders
-share it, and a book grants them at most `horizon_s` ahead (so that work arriving later, and the
-interactive share, never queue behind a long backlog of granted slots). While interactive calls
-(the API's `/execute`, small batches) have been seen, every `1/interactive_share`-th slot and that
-share of the permits are kept for them, and they take them ahead of batch work. Holders report
-their outcomes with their next lease call: 429s pause their lane for every holder, provider-health
-failures open the credential's circuit, and the counters add up to the gateway's health.
+Slots are laid out on one timeline per lane (`cluster/pacing.py`), so the rate holds however many
+holders share it. While interactive calls (the API's `/execute`, small batches) have been seen,
+every `1/interactive_share`-th slot and that share of the permits are kept for them, and they take
+them ahead of batch work. Holders report their outcomes with their next lease call: 429s pause
+their lane for every holder, provider-health failures open the credential's circuit
+(`cluster/circuit.py`), and the counters add up to the gateway's health.
 
 A no-credits answer marks the credential exhausted for `exhausted_recheck_s`. Where the provider has
 a balance endpoint, whoever keeps the book (the gateway actor, or an own-book gateway) checks the
@@ -34,17 +33,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cluster.circuit import CircuitBreaker, CircuitState, Gate, TrialEnd
+from cluster.pacing import PacingLanes, paced
 from operations.runtime import CallsStopped
-from providers.base import RateLimit, RateLimits
+from providers.base import RateLimits
 
-UNPACED_INTERVAL_S = 1e-6
 INTERACTIVE = "interactive"
 BATCH = "batch"
-
-
-def paced(limit: RateLimit) -> bool:
-    """Tell whether requests on this limit need send times (a limit this high means unlimited)."""
-    return 1 / limit.per_second >= UNPACED_INTERVAL_S
 
 
 @dataclass
@@ -111,6 +106,7 @@ class Report(Counters):
     healthy: bool = False  # …and whether any other outcome came first (it resets the streak)
     pauses: dict[str, float] = field(default_factory=dict)  # lane -> Retry-After seconds (429s)
     no_credits: bool = False  # the provider said this credential has no credits left
+    trial: TrialEnd | None = None  # how the circuit's trial call of this holder ended
 
     def merge(self, earlier: Report) -> None:
         """Fold in an earlier report that could not be sent."""
@@ -118,11 +114,12 @@ class Report(Counters):
         self.health_failures += earlier.health_failures
         self.healthy = self.healthy or earlier.healthy
         self.no_credits = self.no_credits or earlier.no_credits
+        self.trial = self.trial or earlier.trial
         for key, seconds in earlier.pauses.items():
             self.pauses[key] = max(self.pauses.get(key, 0.0), seconds)
 
     def __bool__(self) -> bool:
-        return bool(self.calls or self.attempts or self.pauses or self.no_credits)
+        return bool(self.calls or self.attempts or self.pauses or self.no_credits or self.trial)
 
 
 @dataclass
@@ -134,6 +131,7 @@ class LeaseAsk:
     hold: int  # concurrency permits the holder wants to hold after this call
     in_use: int = 0  # permits its requests are using right now (never more are lent out)
     report: Report | None = None
+    trial: bool = False  # a call waits to be the half-open circuit's trial
 
 
 @dataclass
@@ -143,30 +141,13 @@ class LeaseGrant:
     slots: dict[str, list[float]]
     held: int
     retry_in: dict[str, float]  # lane -> seconds until more slots can be granted on it
-    circuit_open_s: float  # > 0: the circuit is open for that long; no request may start
+    circuit_open_s: float  # > 0: refuse every call for that long (the circuit is open, or on trial elsewhere)
     contended: bool  # other holders wait for permits: give idle ones back at once
     permit_retry_s: float = 0.02  # when to ask again for permits not granted
     exhausted_s: float = 0.0  # > 0: out of credits for that long (until checked again); skip the provider
     stop_in_s: float | None = None  # set: the engine is stopping; calls in flight have this long to end
-
-
-@dataclass
-class _Timeline:
-    """One lane's slots: 1/rate apart, after any 429 pause, some kept for interactive calls."""
-
-    limit: RateLimit
-    next_t: float = 0.0
-    paused_until: float = 0.0
-    position: int = 0
-    reserved: deque[float] = field(default_factory=deque)
-    granted: int = 0
-
-    @property
-    def interval(self) -> float:
-        return 1 / self.limit.per_second
-
-    def start(self, now: float) -> float:
-        return max(self.next_t, self.paused_until, now)
+    circuit_closed: bool = True  # False: once circuit_open_s is over, a call asks for the trial
+    circuit_trial: bool = False  # this holder got the trial: one call may go
 
 
 @dataclass
@@ -201,12 +182,14 @@ class LeaseBook:
         exhausted_recheck_s: float = 600.0,
         circuit_threshold: int = 25,
         circuit_cooldown_s: float = 30.0,
+        circuit_trial_timeout_s: float = 60.0,
+        circuit_recheck_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limits = limits
         self.capacity = concurrency if concurrency is not None else limits.shared.concurrency
-        self.horizon_s = horizon_s
-        self.interactive_share = min(max(interactive_share, 0.0), 0.5)
+        self.pacing = PacingLanes(limits, horizon_s=horizon_s, interactive_share=interactive_share)
+        self.interactive_share = self.pacing.interactive_share
         self.interactive_linger_s = interactive_linger_s
         self.holder_ttl_s = holder_ttl_s
         self.share_retry_s = share_retry_s
@@ -215,16 +198,16 @@ class LeaseBook:
         self.recheck_lead_s = min(30.0, exhausted_recheck_s / 2)
         self._exhausted_until = 0.0
         self._exhausted_since: float | None = None
-        self.circuit_threshold = circuit_threshold
-        self.circuit_cooldown_s = circuit_cooldown_s
+        self.circuit = CircuitBreaker(
+            threshold=circuit_threshold,
+            cooldown_s=circuit_cooldown_s,
+            trial_timeout_s=circuit_trial_timeout_s,
+            recheck_s=circuit_recheck_s,
+        )
         self.clock = clock
         self.totals = BookTotals()
-        self._lanes: dict[str, _Timeline] = {}
-        self._account = _Timeline(limits.account) if limits.account and paced(limits.account) else None
         self._holders: dict[str, _Holder] = {}
         self._interactive_until = 0.0
-        self._failures = 0
-        self._circuit_until = 0.0
         self._stop_at: float | None = None
 
     def stop(self, grace_s: float) -> None:
@@ -245,7 +228,7 @@ class LeaseBook:
         """Apply the holder's report, then grant what it asks for as far as the limits allow."""
         now = self.clock()
         if ask.report:
-            self._apply(ask.report, now)
+            self._apply(holder_id, ask.report, now)
         interactive = ask.priority == INTERACTIVE
         if interactive:
             self._interactive_until = now + self.interactive_linger_s
@@ -264,14 +247,19 @@ class LeaseBook:
                 stop_in_s=max(0.0, self._stop_at - now),
             )
         held, at_share = self._permits(holder, max(0, ask.hold), interactive, now)
-        if held == 0 and holder.in_use == 0 and not holder.waiting:
+        trial = ask.trial and self.circuit.grant_trial(holder_id, now)
+        # An idle holder is forgotten at once, unless it holds the trial: should it die, the trial
+        # comes back when the holder expires.
+        if held == 0 and holder.in_use == 0 and not holder.waiting and not self.circuit.on_trial(holder_id):
             self._holders.pop(holder_id, None)
         slots: dict[str, list[float]] = {}
         retry_in: dict[str, float] = {}
         for key, wanted in ask.slots.items():
             if wanted <= 0:
                 continue
-            granted, wait = self._slots(key, wanted, interactive, now)
+            granted, wait = self.pacing.grant(
+                key, wanted, interactive=interactive, reserving=self._interactive_active(now), now=now
+            )
             if granted:
                 slots[key] = [t - now for t in granted]
             if wait is not None:
@@ -280,7 +268,9 @@ class LeaseBook:
             slots=slots,
             held=held,
             retry_in=retry_in,
-            circuit_open_s=max(0.0, self._circuit_until - now),
+            circuit_open_s=0.0 if trial else self.circuit.refuse_s(now),
+            circuit_closed=self.circuit.state(now) is CircuitState.CLOSED,
+            circuit_trial=trial,
             contended=any(h.waiting for h in self._holders.values()),
             # A holder at its fair share gains nothing by asking again soon: only others' ends free any.
             permit_retry_s=self.share_retry_s if at_share else 0.02,
@@ -291,6 +281,7 @@ class LeaseBook:
         # A holder that stopped calling died with its process: its permits come back.
         for holder_id in [k for k, h in self._holders.items() if now - h.seen > self.holder_ttl_s]:
             del self._holders[holder_id]
+            self.circuit.forget(holder_id)
 
     def _interactive_active(self, now: float) -> bool:
         return now < self._interactive_until and self.interactive_share > 0
@@ -320,74 +311,21 @@ class LeaseBook:
         holder.held, holder.waiting = held, held < hold
         return held, at_share and held < hold
 
-    def _slots(
-        self, key: str, wanted: int, interactive: bool, now: float
-    ) -> tuple[list[float], float | None]:
-        """Grant up to `wanted` send times on lane `key`; also when more can be asked for, if not all."""
-        lane = self._lane(key)
-        if lane is None:
-            return [now] * wanted, None
-        granted: list[float] = []
-        if interactive:
-            while lane.reserved and lane.reserved[0] < now - lane.interval:
-                lane.reserved.popleft()  # an unclaimed reserved slot in the past is lost
-            while lane.reserved and len(granted) < wanted:
-                granted.append(max(lane.reserved.popleft(), now))
-        # Batch slots go at most horizon_s ahead; interactive ones wherever the timeline has room.
-        until = math.inf if interactive else now + self.horizon_s
-        reserve_every = (
-            round(1 / self.interactive_share) if not interactive and self._interactive_active(now) else 0
-        )
-        while len(granted) < wanted:
-            t = lane.start(now)
-            if self._account is not None:
-                t = max(t, self._account.start(now))
-            if t > until:
-                break
-            lane.next_t = t + lane.interval
-            lane.position += 1
-            if reserve_every and lane.position % reserve_every == 0:
-                lane.reserved.append(t)  # kept for an interactive call
-                continue
-            if self._account is not None:
-                self._account.next_t = t + self._account.interval
-            granted.append(t)
-        lane.granted += len(granted)
-        if len(granted) == wanted:
-            return granted, None
-        start = lane.start(now)
-        if self._account is not None:
-            start = max(start, self._account.start(now))
-        # Asked again no sooner than one horizon on: each ask then gets a useful handful, and lease calls
-        # stay a few a second per holder (at a quarter horizon, 16 chunks' calls took a core in B1).
-        return granted, max(start - now - self.horizon_s, self.horizon_s)
-
-    def _lane(self, key: str) -> _Timeline | None:
-        lane = self._lanes.get(key)
-        if lane is None:
-            _, limit = self.limits.lane(key)  # a lane's key leads to its own limit
-            if not paced(limit) and self._account is None:
-                return None
-            lane = self._lanes[key] = _Timeline(limit)
-        return lane
-
     # -- reports ----------------------------------------------------------------------------------
 
-    def _apply(self, report: Report, now: float) -> None:
+    def _apply(self, holder_id: str, report: Report, now: float) -> None:
         self.totals.add(report)
         for key, retry_after in report.pauses.items():
             # Slow every holder of this endpoint's limit, not just the one that was told.
-            lane = self._lane(key)
-            if lane is not None:
-                lane.paused_until = max(lane.paused_until, now + retry_after)
+            self.pacing.pause(key, retry_after, now)
         if report.no_credits:
             # Every holder skips the credential until the mark runs out; then one call finds out again.
             self.mark_exhausted(now)
-        self._failures = report.health_failures if report.healthy else self._failures + report.health_failures
-        if self._failures >= self.circuit_threshold:
-            self._circuit_until = now + self.circuit_cooldown_s
-            self._failures = 0
-            self.totals.circuit_opened += 1
+        opened = self.circuit.opened
+        if report.trial is not None:
+            self.circuit.end_trial(holder_id, report.trial, now)
+        self.circuit.record(report.health_failures, report.healthy, now)
+        self.totals.circuit_opened += self.circuit.opened - opened
 
     # -- credits --------------------------------------------------------------------------------------
 
@@ -439,18 +377,12 @@ class LeaseBook:
         return {
             "rate_per_second": round(self.limits.shared.per_second, 3),
             "concurrency": self.capacity,
-            "circuit_open": now < self._circuit_until,
+            "circuit_open": self.circuit.state(now) is not CircuitState.CLOSED,
+            "circuit": str(self.circuit.state(now)),
             **self.credits_state(),
             "stopping": self.stopping,
-            "paused_s": round(max([0.0, *(lane.paused_until - now for lane in self._lanes.values())]), 3),
-            "lanes": {
-                key or "shared": {
-                    "rate_per_second": round(lane.limit.per_second, 3),
-                    "requests": lane.granted,
-                    "paused_s": round(max(0.0, lane.paused_until - now), 3),
-                }
-                for key, lane in sorted(self._lanes.items())
-            },
+            "paused_s": round(self.pacing.paused_s(now), 3),
+            "lanes": self.pacing.health(now),
             "holders": len(self._holders),
             "permits_held": sum(h.held for h in self._holders.values()),
             "interactive_reserve": self._interactive_active(now),
@@ -522,6 +454,7 @@ class LeaseHolder:
         unreachable_s: float = 30.0,
         eager_reports: bool = False,
         stop: StopSignal | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limits = limits
         self._lease = lease
@@ -543,7 +476,12 @@ class LeaseHolder:
         self._slots: dict[str, deque[float]] = {}
         self._slot_waiters: dict[str, deque[asyncio.Future[float]]] = {}
         self._retry_at: dict[str, float] = {}
+        self.clock = clock  # of the circuit's deadlines (tests move it by hand)
+        # The circuit as last heard: clear (closed), else refused until _circuit_until, then a call
+        # asks for the trial; _trial_busy while one of this holder's calls asks for it or is it.
+        self.circuit_clear = True
         self._circuit_until = 0.0
+        self._trial_busy = False
         self._exhausted_until = 0.0  # 0 once no mark is known here
         self._confirming: asyncio.Task[None] | None = None
         self._contended = False
@@ -557,7 +495,62 @@ class LeaseHolder:
 
     @property
     def circuit_open(self) -> bool:
-        return time.monotonic() < self._circuit_until
+        """Tell whether the circuit is not known to be closed (calls are refused, or one is its trial)."""
+        return not self.circuit_clear
+
+    async def pass_circuit(self) -> Gate:
+        """Decide a call while the circuit is not known to be closed: refused, its one trial, or a pass.
+
+        Only one call of this holder at a time asks the book for the trial, and only once the open
+        period it last heard of is over; the book grants it to one holder. Raises BookUnreachable
+        when the book does not answer, CallsStopped when it says the engine is stopping.
+        """
+        if self.circuit_clear:
+            return Gate.PASS
+        if self._trial_busy or self.clock() < self._circuit_until:
+            return Gate.REFUSED
+        self._trial_busy = True
+        try:
+            granted = await self._ask_trial()
+        except BaseException:
+            self._trial_busy = False
+            raise
+        if granted:
+            return Gate.TRIAL  # busy until end_trial
+        self._trial_busy = False
+        if self.stopping:
+            raise CallsStopped("the engine is stopping")
+        return Gate.PASS if self.circuit_clear else Gate.REFUSED
+
+    def end_trial(self, end: TrialEnd) -> None:
+        """Report how this holder's trial call ended; it goes to the book at once."""
+        if not self._trial_busy:
+            return
+        self._trial_busy = False
+        self.report.trial = end
+        if end is TrialEnd.PASSED:
+            self.circuit_clear = True  # the book closes it on this report
+        self._kick()
+
+    async def _ask_trial(self) -> bool:
+        # What is still to report goes first: the book must hear a trial's end before it grants the next.
+        report, self.report = self.report, Report()
+        ask = LeaseAsk(self.priority, {}, self._held, self._in_use, report or None, trial=True)
+        try:
+            grant = await self._lease(ask)
+        except Exception as exc:
+            self.report.merge(report)
+            raise BookUnreachable(f"no answer from the gateway about its circuit: {exc!r}") from exc
+        self.lease_calls += 1
+        if grant.stop_in_s is not None:
+            self._stopped(time.monotonic() + grant.stop_in_s)
+            return False
+        self._hear_circuit(grant)
+        return grant.circuit_trial
+
+    def _hear_circuit(self, grant: LeaseGrant) -> None:
+        self._circuit_until = self.clock() + grant.circuit_open_s
+        self.circuit_clear = grant.circuit_open_s <= 0 and grant.circuit_closed
 
     @property
     def stopping(self) -> bool:
@@ -774,7 +767,7 @@ class LeaseHolder:
             return
         self._held = grant.held
         self._contended = grant.contended
-        self._circuit_until = now + grant.circuit_open_s
+        self._hear_circuit(grant)
         self._exhausted_until = now + grant.exhausted_s if grant.exhausted_s > 0 else 0.0
         if grant.held < asked:
             self._permit_retry_at = now + grant.permit_retry_s

@@ -33,8 +33,6 @@ import psutil
 RECORD_FILE = "cluster.json"
 # Ray's own default GCS port: on this kind of machine it is often a Redis server, so never chosen.
 RESERVED_PORTS = frozenset({6379})
-START_TIMEOUT_S = 180.0
-STOP_GRACE_S = 10.0
 
 
 class LocalClusterError(RuntimeError):
@@ -111,8 +109,10 @@ def ray_temp_root(record_dir: Path) -> Path:
 class LocalCluster:
     """A Ray cluster whose nodes run on this machine, recorded in `record_dir`."""
 
-    def __init__(self, record_dir: Path) -> None:
+    def __init__(self, record_dir: Path, *, start_timeout_s: float, stop_grace_s: float) -> None:
         self.record_dir = record_dir
+        self.start_timeout_s = start_timeout_s  # of one `ray start`
+        self.stop_grace_s = stop_grace_s  # SIGTERM to SIGKILL, per node
 
     @property
     def record_path(self) -> Path:
@@ -242,16 +242,16 @@ class LocalCluster:
                     stderr=subprocess.STDOUT,
                     env=child_env,
                     start_new_session=True,
-                    timeout=START_TIMEOUT_S,
+                    timeout=self.start_timeout_s,
                     check=False,
                 )
             except subprocess.TimeoutExpired as exc:
-                stop_node_processes(node.temp_dir)
+                stop_node_processes(node.temp_dir, self.stop_grace_s)
                 raise LocalClusterError(
-                    f"`ray start` of node {node.name} took over {START_TIMEOUT_S:.0f}s"
+                    f"`ray start` of node {node.name} took over {self.start_timeout_s:.0f}s"
                 ) from exc
         if finished.returncode != 0:
-            stop_node_processes(node.temp_dir)
+            stop_node_processes(node.temp_dir, self.stop_grace_s)
             raise LocalClusterError(f"`ray start` of node {node.name} failed: {_last_error(log_path)}")
 
     def kill_node(self, name: str, sig: signal.Signals = signal.SIGKILL, *, raylet_only: bool = False) -> int:
@@ -278,10 +278,10 @@ class LocalCluster:
         stopped = 0
         if record is not None:
             for node in sorted(record.nodes, key=lambda n: n.head):
-                stopped += stop_node_processes(node.temp_dir)
+                stopped += stop_node_processes(node.temp_dir, self.stop_grace_s)
         # Whatever is left under this record's temp folders (a node whose record was lost).
         root = ray_temp_root(self.record_dir)
-        stopped += stop_node_processes(str(root))
+        stopped += stop_node_processes(str(root), self.stop_grace_s)
         self.record_path.unlink(missing_ok=True)
         # Ray's logs and sockets of the stopped nodes: a new start makes a new session anyway.
         shutil.rmtree(root, ignore_errors=True)
@@ -309,7 +309,7 @@ def node_processes(temp_dir: str, *, descendants: bool = True) -> list[psutil.Pr
     return list(found.values())
 
 
-def stop_node_processes(temp_dir: str, grace_s: float = STOP_GRACE_S) -> int:
+def stop_node_processes(temp_dir: str, grace_s: float) -> int:
     """Terminate a node's processes, kill what is left after `grace_s`; return how many there were."""
     processes = node_processes(temp_dir)
     _signal_all(processes, signal.SIGTERM)

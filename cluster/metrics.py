@@ -14,19 +14,20 @@ from typing import Any
 
 import ray
 
+from config import ClusterSettings
 from config.vocabulary import RunStatus
-
-FLUSH_S = 0.5
-LATENCY_SAMPLE_S = 0.01
 
 
 class EngineMetrics:
     """Counters and histograms, tagged by operation, provider and status."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: ClusterSettings | None = None) -> None:
         self.enabled = ray.is_initialized()
         if not self.enabled:
             return
+        tuning = settings if settings is not None else ClusterSettings()
+        self.flush_s = tuning.metrics_flush_s
+        self.latency_sample_s = tuning.metrics_latency_sample_s
         from ray.util.metrics import Counter, Histogram
 
         self.steps = Counter(
@@ -63,7 +64,7 @@ class EngineMetrics:
     ) -> None:
         """Count one request a gateway sent (every retry included), its latency and a 429.
 
-        Counts are added up here and passed to Ray at most every FLUSH_S, and latency is sampled (a
+        Counts are added up here and passed to Ray at most every flush_s, and latency is sampled (a
         gateway sends thousands of requests a second; one metric call costs about 0.1 ms).
         """
         if not self.enabled:
@@ -73,9 +74,9 @@ class EngineMetrics:
             self._rate_limited[provider] += 1
         now = time.monotonic()
         if latency_ms is not None and now >= self._next_latency.get(provider, 0.0):
-            # A sample, taken at most every LATENCY_SAMPLE_S per provider: which request is sampled
+            # A sample, taken at most every latency_sample_s per provider: which request is sampled
             # depends on the clock, not on its latency, so the distribution stays unbiased.
-            self._next_latency[provider] = now + LATENCY_SAMPLE_S
+            self._next_latency[provider] = now + self.latency_sample_s
             self.provider_latency.observe(latency_ms, tags={"provider": provider})
         if now >= self._next_flush:
             self.flush()
@@ -84,7 +85,7 @@ class EngineMetrics:
         """Pass the counts added up so far to Ray."""
         if not self.enabled:
             return
-        self._next_flush = time.monotonic() + FLUSH_S
+        self._next_flush = time.monotonic() + self.flush_s
         for (provider, outcome), count in self._attempts.items():
             self.provider_requests.inc(count, tags={"provider": provider, "outcome": outcome})
         for provider, count in self._rate_limited.items():

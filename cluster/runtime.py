@@ -32,9 +32,12 @@ _connection: dict[str, Any] = {}
 log = logging.getLogger(__name__)
 
 
-def local_cluster(state_dir: Path) -> LocalCluster:
+def local_cluster(state_dir: Path, cluster: ClusterSettings | None = None) -> LocalCluster:
     """Return the record of the local cluster dex keeps under the state folder."""
-    return LocalCluster(state_dir / "ray")
+    tuning = cluster if cluster is not None else ClusterSettings()
+    return LocalCluster(
+        state_dir / "ray", start_timeout_s=tuning.node_start_timeout_s, stop_grace_s=tuning.node_stop_grace_s
+    )
 
 
 def node_env(cluster: ClusterSettings) -> dict[str, str]:
@@ -69,13 +72,17 @@ def ensure_local_cluster(cluster: ClusterSettings, state_dir: Path) -> tuple[Clu
     """
     from cluster.keeper import keeper_running, start_keeper
 
-    managed = local_cluster(state_dir)
+    managed = local_cluster(state_dir, cluster)
     with managed.locked():
         record = managed.record()
         if record is not None and managed.running():
             if not keeper_running(record):
                 log.info("the local cluster's keeper is gone: starting it again")
-                start_keeper(record, warm_workers=cluster.max_chunks_in_flight)
+                start_keeper(
+                    record,
+                    warm_workers=cluster.max_chunks_in_flight,
+                    ready_timeout_s=cluster.keeper_ready_timeout_s,
+                )
             return record, False
         foreign = foreign_cluster()
         if foreign:
@@ -105,16 +112,20 @@ def ensure_local_cluster(cluster: ClusterSettings, state_dir: Path) -> tuple[Clu
             for number in range(1, cluster.ray_worker_nodes + 1):
                 name = f"worker-{number}"
                 managed.add_worker(name, num_cpus=cluster.ray_num_cpus, resources={node_resource(name): 1})
-            start_keeper(managed.record() or record, warm_workers=cluster.max_chunks_in_flight)
+            start_keeper(
+                managed.record() or record,
+                warm_workers=cluster.max_chunks_in_flight,
+                ready_timeout_s=cluster.keeper_ready_timeout_s,
+            )
         except Exception:
             managed.stop()
             raise
         return managed.record() or record, True
 
 
-def stop_local_cluster(state_dir: Path) -> int:
+def stop_local_cluster(state_dir: Path, cluster: ClusterSettings | None = None) -> int:
     """Stop the persistent local cluster (only its processes); return how many processes were stopped."""
-    managed = local_cluster(state_dir)
+    managed = local_cluster(state_dir, cluster)
     with managed.locked():
         return managed.stop()
 

@@ -23,11 +23,9 @@ import ray
 
 from cluster.coordinator import STOPPED, CoordinatorState
 from cluster.runtime import NAMESPACE
+from config import ClusterSettings
 
 log = logging.getLogger(__name__)
-
-# After the grace period, how long chunks get to write what they have and return.
-FLUSH_MARGIN_S = 15.0
 
 
 @dataclass
@@ -61,8 +59,13 @@ def _quietly(ref: Any, timeout_s: float) -> Any:
         return None
 
 
-def stop_batches(grace_s: float = 10.0, *, flush_margin_s: float = FLUSH_MARGIN_S) -> StopSummary:
-    """Stop every running batch gracefully; return once their chunks have written what they had."""
+def stop_batches(grace_s: float = 10.0, *, flush_margin_s: float | None = None) -> StopSummary:
+    """Stop every running batch gracefully; return once their chunks have written what they had.
+
+    After the grace period, chunks get `flush_margin_s` (default: STOP_FLUSH_MARGIN_S) to write.
+    """
+    if flush_margin_s is None:
+        flush_margin_s = ClusterSettings().stop_flush_margin_s
     started = time.monotonic()
     summary = StopSummary()
     coordinators = _named("submission:")

@@ -465,6 +465,209 @@ class ClusterSettings(BaseSettings):
         ge=0,
         description="Submissions of at most this many entities call providers as interactive work.",
     )
+    chunk_listen_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often a chunk asks the gateways for news of a stop while no call of it waits.",
+    )
+    chunk_flush_rows: int = Field(
+        default=400,
+        ge=1,
+        le=100_000,
+        description="Finished steps, ends and attempts a chunk writes in one batch.",
+    )
+    chunk_flush_s: float = Field(
+        default=0.25,
+        gt=0,
+        le=60,
+        description="Longest a chunk's finished step or provider attempt waits to be written (its journal).",
+    )
+    coordinator_child_sweep_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="While chunk slots are free, how often a coordinator looks for children fan-outs wrote.",
+    )
+    coordinator_stopped_linger_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=600,
+        description="How long a coordinator stopped with the engine stays to report.",
+    )
+    stop_flush_margin_s: float = Field(
+        default=15.0,
+        ge=0,
+        le=600,
+        description="On a graceful stop, how long after STOP_GRACE_S chunks get to write what they have.",
+    )
+    budget_block_calls: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Calls' worth of budget a chunk reserves at once, far from a cap.",
+    )
+    budget_near_calls: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="Within this many calls' worth of a cap, a chunk reserves one call's price at a time.",
+    )
+    budget_settle_wait_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="How long a call refused by others' reservations waits for them to settle.",
+    )
+    budget_settle_poll_s: float = Field(
+        default=0.2, gt=0, le=60, description="How often such a call asks the budget book again."
+    )
+    metrics_flush_s: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="How often a process passes its provider counts to Ray's metrics.",
+    )
+    metrics_latency_sample_s: float = Field(
+        default=0.01,
+        ge=0,
+        le=60,
+        description="Shortest interval between two latency samples of one provider.",
+    )
+    node_start_timeout_s: float = Field(
+        default=180.0, gt=0, le=3600, description="How long `ray start` of a local node may take."
+    )
+    node_stop_grace_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=600,
+        description="Stopping the local cluster: how long a node's processes get to end before being killed.",
+    )
+    keeper_ready_timeout_s: float = Field(
+        default=120.0, gt=0, le=3600, description="How long the local cluster's keeper may take to start."
+    )
+    # -- provider gateways: retries and the circuit (cluster/gateway.py, retry.py, circuit.py) --------
+    gateway_max_attempts: int = Field(
+        default=4,
+        ge=1,
+        le=20,
+        description="Tries of one provider call on a 429, 5xx, timeout or lost connection.",
+    )
+    gateway_first_backoff_s: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="Wait before the first retry; it doubles for each next one (jittered).",
+    )
+    gateway_max_backoff_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="Longest wait between two tries (a longer Retry-After still wins).",
+    )
+    gateway_circuit_threshold: int = Field(
+        default=25,
+        ge=1,
+        le=100_000,
+        description="Provider-health failures in a row (5xx, timeouts, lost connections) opening a circuit.",
+    )
+    gateway_circuit_cooldown_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How long an open circuit refuses calls before its one trial call.",
+    )
+    gateway_circuit_trial_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How long a trial call may stay unreported before another process may make one.",
+    )
+    gateway_circuit_recheck_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="While a trial runs elsewhere, how often a process asks whether the circuit closed.",
+    )
+    gateway_credits_check_timeout_s: float = Field(
+        default=10.0, gt=0, le=120, description="Timeout of a credential's balance check."
+    )
+    gateway_min_shared_read_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Shortest interval between two shared reads of a polled action's open jobs (Icypeas).",
+    )
+    gateway_pool_max_connections: int = Field(
+        default=512, ge=1, le=10_000, description="HTTP connections of the in-process gateways (no Ray)."
+    )
+    gateway_pool_timeout_s: float = Field(
+        default=60.0, gt=0, le=600, description="Default request timeout of the in-process gateways' client."
+    )
+    caller_max_connections: int = Field(
+        default=256, ge=1, le=10_000, description="HTTP connections a chunk task opens to providers."
+    )
+    api_caller_max_connections: int = Field(
+        default=64, ge=1, le=10_000, description="HTTP connections the API opens to providers (/execute)."
+    )
+    gateway_batch_tick_s: float = Field(
+        default=0.005,
+        ge=0,
+        le=1,
+        description="How long batch calls run in a gateway actor (listed jobs) gather before they are sent.",
+    )
+    gateway_interactive_batch_tick_s: float = Field(
+        default=0.001, ge=0, le=1, description="The same wait for interactive calls."
+    )
+    gateway_batch_max: int = Field(
+        default=200, ge=1, le=10_000, description="Most calls sent to a gateway actor in one actor call."
+    )
+    # -- leases of the gateways' limits (cluster/leases.py) ------------------------------------------
+    lease_tick_s: float = Field(
+        default=0.003,
+        ge=0,
+        le=1,
+        description="How long a process's requests gather before one lease call asks for all of them.",
+    )
+    lease_heartbeat_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Longest gap between two lease calls of a process holding permits.",
+    )
+    lease_report_every_s: float = Field(
+        default=0.25,
+        gt=0,
+        le=60,
+        description="Longest a process's counters and outcomes wait to be reported.",
+    )
+    lease_keep_s: float = Field(
+        default=0.2, ge=0, le=60, description="How long a process keeps idle permits before giving them back."
+    )
+    lease_unreachable_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="How long requests wait for an unreachable gateway actor before they fail (retryably).",
+    )
+    lease_holder_ttl_s: float = Field(
+        default=15.0,
+        gt=0,
+        le=600,
+        description="A process silent this long is taken for dead: its permits and its trial call come back.",
+    )
+    lease_interactive_linger_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=600,
+        description="How long after the last interactive call its share of the limits stays reserved.",
+    )
+    lease_share_retry_s: float = Field(
+        default=0.25,
+        gt=0,
+        le=60,
+        description="When a process at its fair share of the permits asks for more again.",
+    )
 
     @field_validator("ray_head_port")
     @classmethod
