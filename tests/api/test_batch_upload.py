@@ -21,7 +21,6 @@ from sqlalchemy import Engine, func, select
 
 from api.app import create_app
 from api.routers import batch_upload
-from api.routers import export as export_router
 from api.services import batch_upload as upload_service
 from api.services import multipart
 from cluster.launch import BackgroundLauncher
@@ -45,13 +44,8 @@ BAD_CSV = (
 
 @pytest.fixture(scope="module")
 def local(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    """The app with the upload route mounted before the JSON route (until api/app.py does so)."""
+    """The app of its own for this module (its launcher is replaced)."""
     app = create_app(settings, engine)
-    if not any(isinstance(route, batch_upload.MultipartRoute) for route in app.router.routes):
-        app.include_router(batch_upload.router)
-        app.router.routes.insert(0, app.router.routes.pop())
-    if not any(getattr(route, "path", None) == "/api/v1/entities/export" for route in app.routes):
-        app.include_router(export_router.router)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

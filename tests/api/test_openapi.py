@@ -14,6 +14,7 @@ from tests.factories import SUPER_KEY, ApiClient, TenantWorld, make_tenant
 
 ERROR_REF = "#/components/schemas/ErrorResponse"
 STEPS = [{"position": 1, "operation_id": "company.enrich.profile"}]
+USER = {"email": "someone@example.com", "password": "long enough password", "role": "org_admin"}
 
 
 @pytest.fixture
@@ -75,6 +76,8 @@ def _provocations(tenant: TenantWorld, label: str) -> list[tuple[str, str | None
         ("/api/companies/get", member, {"id": str(tenant.company_ids[1])}, 403),
         ("/api/blueprints/get", admin, {"id": str(uuid4())}, 404),
         ("/api/super-admin/orgs/get", SUPER_KEY, {"id": str(uuid4())}, 404),
+        ("/api/super-admin/companies/create", SUPER_KEY, {"org_id": str(uuid4()), "name": "x"}, 404),
+        ("/api/super-admin/users/create", SUPER_KEY, {**USER, "org_id": str(uuid4())}, 404),
         ("/api/v1/batch/status", admin, {"submission_id": str(uuid4())}, 404),
         ("/api/super-admin/orgs/create", SUPER_KEY, {"name": "Again", "slug": f"org-{label}"}, 409),
         ("/api/super-admin/orgs/create", SUPER_KEY, {"name": "x", "slug": "y", "pad": "z" * 300_000}, 413),
@@ -110,3 +113,13 @@ def test_every_route_answers_documented_401_and_422(api: ApiClient, document: di
             response = api.post(path, [], token)
             assert response.status_code == 422 and 422 in documented, (path, response.text)
             _assert_envelope(response)
+
+
+def test_a_body_that_is_not_utf8_is_malformed_json(api: ApiClient, document: dict[str, Any]) -> None:
+    headers = {"Authorization": f"Bearer {SUPER_KEY}", "Content-Type": "application/json"}
+    response = api.client.post("/api/super-admin/orgs/create", content=b'{"name": "\xff"}', headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["details"] == [
+        {"field": "body", "message": "malformed JSON", "type": "json_invalid"}
+    ]
+    _assert_envelope(response)
