@@ -124,26 +124,27 @@ def launched(app: FastAPI) -> Iterator[list[UUID]]:
 
 @pytest.fixture(scope="module")
 def tenant(app: FastAPI) -> tuple[str, dict[str, str]]:
-    """An org admin's API token, and the ids of the org's records that valid requests may name."""
-    with TestClient(app) as client:
-        api = ApiClient(client)
-        world = make_tenant(api)
-        blueprint = add_blueprint(api, world)
-        submission = add_submission(app.state.engine, world, world.company_ids[0])
+    """An org admin's API token, and what valid requests may name: the org's records, an operation."""
+    api = ApiClient(TestClient(app))  # no `with`: the app is started once, by its own fixture
+    world = make_tenant(api)
+    blueprint = add_blueprint(api, world)
+    submission = add_submission(app.state.engine, world, world.company_ids[0])
     known = {
         "org_id": str(world.org_id),
         "company_id": str(world.company_ids[0]),
         "blueprint_id": blueprint["id"],
         "submission_id": str(submission),
         "user_id": str(world.users["org_admin"]["id"]),
+        "operation_id": "company.enrich.technographics",
     }
     return world.api_token, known
 
 
 def _call(case: Case, app: FastAPI, token: str, known: dict[str, str]) -> None:
-    """Send the case with the token and run the checks; a valid body names the tenant's own records.
+    """Send the case with the token and run the checks; a valid body names what exists.
 
-    Generated ids name nothing, so without real ones every valid request would end in a 404.
+    Generated ids and operation names name nothing: without real ones every valid request would end
+    in a 404 or a 422, and the answers of success would go unchecked.
     """
     if case.meta is not None and case.meta.generation.mode.is_positive and isinstance(case.body, dict):
         for field, value in known.items():
