@@ -10,6 +10,7 @@ import pytest
 from httpx import Response
 
 from api.openapi import ErrorResponse
+from api.routers.super_admin import steps as steps_router
 from tests.factories import SUPER_KEY, ApiClient, TenantWorld, make_tenant
 
 ERROR_REF = "#/components/schemas/ErrorResponse"
@@ -57,8 +58,9 @@ def test_every_documented_error_is_the_envelope(document: dict[str, Any]) -> Non
             assert response["description"], (path, method, status)
 
 
-def test_every_route_with_a_body_documents_413_and_422(document: dict[str, Any]) -> None:
+def test_every_route_documents_the_errors_of_its_kind(document: dict[str, Any]) -> None:
     for path, method, op in _operations(document):
+        assert "500" in op["responses"], (path, method)
         if "requestBody" in op:
             assert {413, 422} <= {int(s) for s in op["responses"]}, (path, method)
         if op.get("security"):
@@ -122,4 +124,17 @@ def test_a_body_that_is_not_utf8_is_malformed_json(api: ApiClient, document: dic
     assert response.json()["details"] == [
         {"field": "body", "message": "malformed JSON", "type": "json_invalid"}
     ]
+    _assert_envelope(response)
+
+
+def test_an_unexpected_failure_is_a_documented_500_in_the_envelope(
+    api: ApiClient, document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(steps_router.steps, "list_steps", broken)
+    response = api.post("/api/super-admin/steps/list", {}, SUPER_KEY)
+    assert response.status_code == 500 and 500 in _documented(document, "/api/super-admin/steps/list")
+    assert response.json()["code"] == "internal_error" and "a bug" not in response.text
     _assert_envelope(response)
