@@ -117,6 +117,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's only 400: a body it cannot decode (not UTF-8, nested past the parser's depth).
+            # To a client that is an invalid body, which is a 422 wherever else it is found.
+            too_deep = isinstance(exc.__cause__, RecursionError)
+            message = "nested too deeply" if too_deep else "malformed JSON"
+            details = [{"field": "body", "message": message, "type": "json_invalid"}]
+            return error_response(422, f"Invalid request: body: {message}", "validation_error", details)
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         return error_response(exc.status_code, message, _STATUS_CODES.get(exc.status_code, "error"))
 

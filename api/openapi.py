@@ -2,7 +2,8 @@
 
 A route declares the errors its own work raises (`responses=errors(403, 404)`); those every route of
 a kind shares are derived here: a bearer credential can fail (401), a body can be too large (413) or
-invalid (422). FastAPI's own 422 (`{"detail": …}`) is replaced, for the API never sends it.
+invalid (422), and any route can fail unexpectedly (500). FastAPI's own 422 (`{"detail": …}`) is
+replaced, for the API never sends it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ DESCRIPTIONS = {
     409: "The request conflicts with a record as it stands (a duplicate, a stale state).",
     413: "The request body exceeds the size limit.",
     422: "The request is invalid; `details` names each bad field.",
+    500: "An unexpected failure on the server's side (code `internal_error`).",
     503: "A service the request needs does not answer.",
 }
 
@@ -53,9 +55,9 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def shared_errors(operation: dict[str, Any]) -> set[int]:
-    """Return the statuses an operation answers by its kind: authenticated (401), with a body (413, 422)."""
+    """Return the statuses an operation answers by its kind: any (500), bearer (401), body (413, 422)."""
     # Read off the generated operation, which FastAPI derives from the route's dependencies and body.
-    statuses = set()
+    statuses = {500}
     if operation.get("security"):
         statuses.add(401)
     if "requestBody" in operation:

@@ -4,7 +4,7 @@ The JSON route (api/routers/batch_submit.py) and this one share the path. FastAP
 method only, so this route's class also looks at the content type: it matches multipart/form-data
 requests and nothing else, and is mounted before the JSON route, which keeps every other request.
 
-The body streams to a temporary file (python-multipart is not a dependency, so the parser is here).
+The body streams to a temporary file as python-multipart parses it (api/services/multipart.py).
 The file is then read twice in batches: pass 1 checks every row (mapping, values, what the blueprint
 needs) and writes nothing; pass 2 writes the submission and COPYs its runs in one transaction.
 """
@@ -52,6 +52,7 @@ UPLOAD_OPENAPI: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "required": ["file", "blueprint_id"],
+                    "additionalProperties": False,
                     "properties": {
                         "file": _FILE_SCHEMA,
                         "blueprint_id": {"type": "string", "format": "uuid"},

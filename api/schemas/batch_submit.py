@@ -14,7 +14,13 @@ MAX_ENTITIES = 100_000
 
 class EntityIn(RequestModel):
     entity_type: Literal["company", "person"] | None = None
-    input: dict[str, Any] = Field(description='The entity\'s fields, e.g. {"company_domain": "acme.com"}.')
+    input: dict[str, Any] = Field(
+        description="The entity's fields: what the blueprint's first steps need.",
+        examples=[
+            {"company_domain": "acme.com"},
+            {"company_name": "Acme", "company_website": "https://acme.com"},
+        ],
+    )
 
 
 class BatchSubmit(RequestModel):

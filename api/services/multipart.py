@@ -1,22 +1,22 @@
-"""A streaming multipart/form-data reader: the file part goes to disk as it arrives, fields to memory.
+"""A multipart/form-data upload read as it streams: the file part to disk, the small fields to memory.
 
-python-multipart is not a dependency; uploads only need this much: one file part and small fields.
+python-multipart parses; this module decides what a part may be (a known field, one file, a field of
+bounded size in UTF-8) and where its bytes go.
 """
 
 from __future__ import annotations
 
-import email.message
-import email.utils
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from fastapi import Request
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from api.errors import ApiError
 
 MAX_FIELD_BYTES = 64 * 1024
-MAX_PART_HEADER_BYTES = 16 * 1024
 
 
 def _malformed(reason: str) -> ApiError:
@@ -24,15 +24,9 @@ def _malformed(reason: str) -> ApiError:
     return ApiError(422, message, details=[{"field": "body", "message": message}])
 
 
-def _header_params(name: str, value: str) -> email.message.Message:
-    message = email.message.Message()
-    message[name] = value
-    return message
-
-
-def _param(message: email.message.Message, header: str, name: str) -> str | None:
-    value = message.get_param(name, header=header)
-    return None if value is None else email.utils.collapse_rfc2231_value(value)
+def _text(value: bytes) -> str:
+    # Header values arrive as bytes; browsers send UTF-8 file names as they are (RFC 7578).
+    return value.decode("utf-8", "replace")
 
 
 @dataclass
@@ -46,81 +40,62 @@ class Upload:
     fields: dict[str, list[str]] = field(default_factory=dict)
 
 
-class _MultipartParser:
+class UploadParser:
     """Feed it body chunks: the file part goes to disk as it comes, other parts to small buffers."""
 
     def __init__(self, boundary: bytes, upload: Upload, sink: IO[bytes], allowed: frozenset[str]) -> None:
-        self.allowed = allowed
-        self.delimiter = b"\r\n--" + boundary
-        # A leading CRLF makes the first boundary look like every later one.
-        self.buffer = bytearray(b"\r\n")
-        self.state = "preamble"
-        self.upload, self.sink = upload, sink
+        self.upload, self.sink, self.allowed = upload, sink, allowed
         self.name: str | None = None
         self.value = bytearray()
+        self.headers: dict[str, bytes] = {}
+        self.header_name, self.header_value = bytearray(), bytearray()
+        self.ended = False
+        self.parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_header_field": self._header_name,
+                "on_header_value": self._header_value,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+                "on_part_end": self._part_end,
+                "on_end": self._end,
+            },
+        )
 
     def feed(self, chunk: bytes) -> None:
         """Consume a chunk of the body."""
-        self.buffer += chunk
-        while self._step():
-            pass
+        try:
+            self.parser.write(chunk)
+        except MultipartParseError as exc:
+            raise _malformed(str(exc)) from None
 
     def close(self) -> None:
         """Check that the body ended with the closing boundary."""
-        if self.state != "done":
+        if not self.ended:
             raise _malformed("the body ends before the closing boundary")
 
-    def _step(self) -> bool:
-        buffer = self.buffer
-        if self.state in ("preamble", "data"):
-            at = buffer.find(self.delimiter)
-            # Keep a tail that could be the start of a delimiter split across chunks.
-            end = at if at >= 0 else max(0, len(buffer) - len(self.delimiter) + 1)
-            if self.state == "data":
-                self._emit(bytes(buffer[:end]))
-            if at < 0:
-                del buffer[:end]
-                return False
-            del buffer[: at + len(self.delimiter)]
-            if self.state == "data":
-                self._finish_part()
-            self.state = "boundary"
-            return True
-        if self.state == "boundary":
-            while buffer[:1] in (b" ", b"\t"):
-                del buffer[:1]
-            if len(buffer) < 2:
-                return False
-            if buffer.startswith(b"--"):
-                self.state = "done"
-            elif buffer.startswith(b"\r\n"):
-                del buffer[:2]
-                self.state = "headers"
-            else:
-                raise _malformed("unexpected bytes after a boundary")
-            return True
-        if self.state == "headers":
-            at = buffer.find(b"\r\n\r\n")
-            if at < 0:
-                if len(buffer) > MAX_PART_HEADER_BYTES:
-                    raise _malformed("a part's headers are too long")
-                return False
-            self._start_part(bytes(buffer[:at]).decode("utf-8", "replace"))
-            del buffer[: at + 4]
-            self.state = "data"
-            return True
-        buffer.clear()  # done: the epilogue is ignored
-        return False
+    def _part_begin(self) -> None:
+        self.headers = {}
+        self.value = bytearray()
 
-    def _start_part(self, raw_headers: str) -> None:
-        headers = email.message.Message()
-        for line in raw_headers.split("\r\n"):
-            name, sep, value = line.partition(":")
-            if sep:
-                headers[name.strip()] = value.strip()
-        self.name = _param(headers, "content-disposition", "name")
-        if not self.name:
+    def _header_name(self, data: bytes, start: int, end: int) -> None:
+        self.header_name += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self.header_value += data[start:end]
+
+    def _header_end(self) -> None:
+        self.headers[self.header_name.decode("latin-1").strip().lower()] = bytes(self.header_value).strip()
+        self.header_name, self.header_value = bytearray(), bytearray()
+
+    def _headers_finished(self) -> None:
+        disposition = parse_options_header(self.headers.get("content-disposition", b"").decode("latin-1"))
+        name = disposition[1].get(b"name")
+        if not name:
             raise _malformed("a part has no Content-Disposition name")
+        self.name = _text(name)
         if self.name not in self.allowed:
             message = f"unknown field {self.name!r}"
             raise ApiError(422, message, details=[{"field": self.name, "message": "unknown field"}])
@@ -128,48 +103,53 @@ class _MultipartParser:
             if self.upload.received:
                 raise ApiError(422, "send one file", details=[{"field": "file", "message": "more than one"}])
             self.upload.received = True
-            self.upload.filename = _param(headers, "content-disposition", "filename")
-            self.upload.content_type = headers.get_content_type() if "content-type" in headers else None
-        self.value = bytearray()
+            filename = disposition[1].get(b"filename")
+            self.upload.filename = None if filename is None else _text(filename)
+            content_type = self.headers.get("content-type")
+            self.upload.content_type = (
+                parse_options_header(_text(content_type))[0].decode() if content_type else None
+            )
 
-    def _emit(self, data: bytes) -> None:
-        if not data:
-            return
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self.name == "file":
             # Small writes to the page cache: cheaper inline than a thread hop per chunk.
-            self.sink.write(data)
+            self.sink.write(memoryview(data)[start:end])
             return
-        self.value += data
+        self.value += data[start:end]
         if len(self.value) > MAX_FIELD_BYTES:
             message = f"larger than {MAX_FIELD_BYTES} bytes"
             raise ApiError(
                 422, f"{self.name}: {message}", details=[{"field": str(self.name), "message": message}]
             )
 
-    def _finish_part(self) -> None:
+    def _part_end(self) -> None:
         if self.name and self.name != "file":
             try:
                 text = self.value.decode("utf-8")
             except UnicodeDecodeError:
                 message = "not UTF-8 text"
-                detail = {"field": self.name, "message": message}
-                raise ApiError(422, f"{self.name}: {message}", details=[detail]) from None
+                raise ApiError(
+                    422, f"{self.name}: {message}", details=[{"field": self.name, "message": message}]
+                ) from None
             self.upload.fields.setdefault(self.name, []).append(text)
         self.name = None
+
+    def _end(self) -> None:
+        self.ended = True
 
 
 async def receive_upload(
     request: Request, directory: Path, max_bytes: int, allowed: frozenset[str]
 ) -> Upload:
     """Stream a multipart body: the file part into directory, the other fields into memory."""
-    content_type = _header_params("content-type", request.headers.get("content-type", ""))
-    boundary = _param(content_type, "content-type", "boundary")
+    _, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
     if not boundary:
         raise _malformed("no boundary in the Content-Type header")
     upload = Upload(path=directory / "upload")
     size = 0
     with upload.path.open("wb") as sink:
-        parser = _MultipartParser(boundary.encode("latin-1"), upload, sink, allowed)
+        parser = UploadParser(boundary, upload, sink, allowed)
         async for chunk in request.stream():
             size += len(chunk)
             if size > max_bytes:

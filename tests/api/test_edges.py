@@ -177,7 +177,8 @@ def test_a_body_nested_too_deeply_is_refused_never_500(api: ApiClient, engine: E
     def nested(depth: int) -> str:
         return "[" * depth + "1" + "]" * depth
 
-    for depth, status in ((100, 200), (101, 422), (400, 422), (5_000, 400)):
+    # Past the JSON parser's own depth (5,000) the body cannot even be read: a 422 all the same.
+    for depth, status in ((100, 200), (101, 422), (400, 422), (5_000, 422)):
         register = {"slug": f"d{depth}", "name": "S", "step_type": "enrich", "executor_config": {"a": "@x"}}
         response = post_raw(api, "/api/super-admin/steps/register", register, SUPER_KEY, x=nested(depth - 1))
         assert response.status_code == status, (depth, response.text[:300])

@@ -16,7 +16,6 @@ from httpx import Response
 from sqlalchemy import Engine
 
 from api.app import create_app
-from api.routers import export as export_router
 from api.services import export as export_service
 from config import Settings
 from tests.factories import SUPER_KEY
@@ -41,10 +40,8 @@ RUN_ID = UUID("00000000-0000-4000-8000-000000000001")
 
 @pytest.fixture(scope="module")
 def local(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    """The app with the export router mounted (until api/app.py mounts it)."""
+    """The app of its own for this module."""
     app = create_app(settings, engine)
-    if not any(getattr(route, "path", None) == EXPORT for route in app.routes):
-        app.include_router(export_router.router)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

@@ -10,10 +10,12 @@ import pytest
 from httpx import Response
 
 from api.openapi import ErrorResponse
+from api.routers.super_admin import steps as steps_router
 from tests.factories import SUPER_KEY, ApiClient, TenantWorld, make_tenant
 
 ERROR_REF = "#/components/schemas/ErrorResponse"
 STEPS = [{"position": 1, "operation_id": "company.enrich.profile"}]
+USER = {"email": "someone@example.com", "password": "long enough password", "role": "org_admin"}
 
 
 @pytest.fixture
@@ -56,8 +58,9 @@ def test_every_documented_error_is_the_envelope(document: dict[str, Any]) -> Non
             assert response["description"], (path, method, status)
 
 
-def test_every_route_with_a_body_documents_413_and_422(document: dict[str, Any]) -> None:
+def test_every_route_documents_the_errors_of_its_kind(document: dict[str, Any]) -> None:
     for path, method, op in _operations(document):
+        assert "500" in op["responses"], (path, method)
         if "requestBody" in op:
             assert {413, 422} <= {int(s) for s in op["responses"]}, (path, method)
         if op.get("security"):
@@ -75,6 +78,8 @@ def _provocations(tenant: TenantWorld, label: str) -> list[tuple[str, str | None
         ("/api/companies/get", member, {"id": str(tenant.company_ids[1])}, 403),
         ("/api/blueprints/get", admin, {"id": str(uuid4())}, 404),
         ("/api/super-admin/orgs/get", SUPER_KEY, {"id": str(uuid4())}, 404),
+        ("/api/super-admin/companies/create", SUPER_KEY, {"org_id": str(uuid4()), "name": "x"}, 404),
+        ("/api/super-admin/users/create", SUPER_KEY, {**USER, "org_id": str(uuid4())}, 404),
         ("/api/v1/batch/status", admin, {"submission_id": str(uuid4())}, 404),
         ("/api/super-admin/orgs/create", SUPER_KEY, {"name": "Again", "slug": f"org-{label}"}, 409),
         ("/api/super-admin/orgs/create", SUPER_KEY, {"name": "x", "slug": "y", "pad": "z" * 300_000}, 413),
@@ -110,3 +115,26 @@ def test_every_route_answers_documented_401_and_422(api: ApiClient, document: di
             response = api.post(path, [], token)
             assert response.status_code == 422 and 422 in documented, (path, response.text)
             _assert_envelope(response)
+
+
+def test_a_body_that_is_not_utf8_is_malformed_json(api: ApiClient, document: dict[str, Any]) -> None:
+    headers = {"Authorization": f"Bearer {SUPER_KEY}", "Content-Type": "application/json"}
+    response = api.client.post("/api/super-admin/orgs/create", content=b'{"name": "\xff"}', headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["details"] == [
+        {"field": "body", "message": "malformed JSON", "type": "json_invalid"}
+    ]
+    _assert_envelope(response)
+
+
+def test_an_unexpected_failure_is_a_documented_500_in_the_envelope(
+    api: ApiClient, document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(steps_router.steps, "list_steps", broken)
+    response = api.post("/api/super-admin/steps/list", {}, SUPER_KEY)
+    assert response.status_code == 500 and 500 in _documented(document, "/api/super-admin/steps/list")
+    assert response.json()["code"] == "internal_error" and "a bug" not in response.text
+    _assert_envelope(response)

@@ -16,7 +16,7 @@ from store.repositories import companies
 router = APIRouter(prefix="/companies", tags=["super-admin"])
 
 
-@router.post("/create", responses=errors(409), response_model=Envelope[CompanyRead])
+@router.post("/create", responses=errors(404, 409), response_model=Envelope[CompanyRead])
 def create(body: CompanyCreate, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Create a company in an org."""
     with engine.begin() as conn:

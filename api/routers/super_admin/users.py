@@ -16,7 +16,7 @@ from store.repositories import users
 router = APIRouter(prefix="/users", tags=["super-admin"])
 
 
-@router.post("/create", responses=errors(409), response_model=Envelope[UserRead])
+@router.post("/create", responses=errors(404, 409), response_model=Envelope[UserRead])
 def create(body: UserCreate, _: SuperAdmin, engine: DbEngine) -> dict[str, Any]:
     """Create a tenant user with a password."""
     with engine.begin() as conn:
