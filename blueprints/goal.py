@@ -19,7 +19,7 @@ MAX_OUTPUTS = 50
 class Freshness(BaseModel):
     """Skip a step for an entity enriched within max_age_hours (the steps' `skip_if_fresh`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     max_age_hours: float = Field(gt=0, le=24 * 365 * 5, description="e.g. 720 for 30 days.")
 
@@ -27,7 +27,7 @@ class Freshness(BaseModel):
 class Limits(BaseModel):
     """Bounds on what the blueprint fans out over."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     max_results: int | None = Field(
         default=None, ge=1, le=500, description="At most this many items of the list per entity."
@@ -37,7 +37,7 @@ class Limits(BaseModel):
 class Goal(BaseModel):
     """What a user wants of each entity, in the registry's vocabulary."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     outputs: list[str] = Field(
         min_length=1,
