@@ -76,12 +76,12 @@ def _gateways(request: Request) -> ProviderCaller:
     if ray.is_initialized():
         caller: ClusterGatewayCaller | None = getattr(state, "cluster_gateways", None)
         if caller is None:
-            caller = state.cluster_gateways = ClusterGatewayCaller(settings.providers)
+            caller = state.cluster_gateways = ClusterGatewayCaller(settings.providers, settings.cluster)
         return caller
     pool: GatewayPool | None = getattr(state, "gateways", None)
     if pool is None:
         # Created on first use, inside the serving event loop (its HTTP client binds to it).
-        pool = state.gateways = GatewayPool(settings.providers)
+        pool = state.gateways = GatewayPool(settings.providers, cluster=settings.cluster)
     return pool
 
 

@@ -94,5 +94,5 @@ def budgeted(
     if monthly is None:
         return None
     caps = Caps.org_month(org_id, monthly)
-    holder = BudgetHolder(caps, book_lease(settings, local_book))
+    holder = BudgetHolder(caps, book_lease(settings, local_book), settings.cluster)
     return BudgetedCaller(caller, holder, settings.providers, owns_inner=False)
