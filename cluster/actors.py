@@ -146,12 +146,12 @@ def gateway_handles(
     options: Mapping[str, Any] | None = None,
     *,
     cluster: ClusterSettings | None = None,
-) -> dict[str, ActorHandle]:
+) -> dict[str, ActorHandle[Any]]:
     """Get or create the detached gateway actor of each provider; return handles by provider name.
 
     An actor that already runs keeps the settings it was created with.
     """
-    handles: dict[str, ActorHandle] = {}
+    handles: dict[str, ActorHandle[Any]] = {}
     # On the head node, hard: a gateway lost with a worker node would take its credential's book
     # (permits, pauses, circuit) with it. Computed once: it asks Ray for the nodes.
     placement = on_head_node() if providers else {}
@@ -166,7 +166,7 @@ def gateway_handles(
     return handles
 
 
-def gateway_health(handles: Mapping[str, ActorHandle], timeout_s: float = 5.0) -> dict[str, Any]:
+def gateway_health(handles: Mapping[str, ActorHandle[Any]], timeout_s: float = 5.0) -> dict[str, Any]:
     """Collect every gateway's health."""
     refs: dict[str, Any] = {name: handle.health.remote() for name, handle in handles.items()}
     return {name: ray.get(ref, timeout=timeout_s) for name, ref in refs.items()}

@@ -54,9 +54,9 @@ class BatchingCaller:
     """Sends calls to gateway actors to run there, many in one actor call per tick."""
 
     def __init__(
-        self, handles: Mapping[str, ActorHandle], *, tick_s: float = 0.005, max_batch: int = 200
+        self, handles: Mapping[str, ActorHandle[Any]], *, tick_s: float = 0.005, max_batch: int = 200
     ) -> None:
-        self._handles: dict[str, ActorHandle] = dict(handles)
+        self._handles: dict[str, ActorHandle[Any]] = dict(handles)
         self._tick_s = tick_s
         self._max_batch = max_batch
         self._queues: dict[str, list[tuple[str, dict[str, Any], asyncio.Future[ProviderResult]]]] = (
@@ -116,7 +116,11 @@ class _ActorLease:
     """A holder's lease function: the provider's gateway actor, found again if it was restarted."""
 
     def __init__(
-        self, provider: str, settings: ProviderSettings, handle: ActorHandle | None, cluster: ClusterSettings
+        self,
+        provider: str,
+        settings: ProviderSettings,
+        handle: ActorHandle[Any] | None,
+        cluster: ClusterSettings,
     ) -> None:
         self.provider = provider
         self.settings = settings
@@ -144,17 +148,17 @@ class LeasedCaller:
     def __init__(
         self,
         settings: ProviderSettings,
-        handles: Mapping[str, ActorHandle] | None = None,
+        handles: Mapping[str, ActorHandle[Any]] | None = None,
         *,
         priority: str = BATCH,
-        lookup: Callable[[list[str]], Mapping[str, ActorHandle]] | None = None,
+        lookup: Callable[[list[str]], Mapping[str, ActorHandle[Any]]] | None = None,
         max_connections: int | None = None,
         cluster: ClusterSettings | None = None,
     ) -> None:
         self.settings = settings
         self.cluster = cluster if cluster is not None else ClusterSettings()
         self.priority = priority
-        self._handles: dict[str, ActorHandle] = dict(handles or {})
+        self._handles: dict[str, ActorHandle[Any]] = dict(handles or {})
         self._lookup = lookup
         self._client: HttpClient | None = None
         self._max_connections = max_connections or self.cluster.caller_max_connections

@@ -427,7 +427,9 @@ def _settle(
             future.set_result(done.result()[index])
 
 
-async def _run_chunk(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:
+async def _run_chunk(
+    job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle[Any]]
+) -> ChunkReport:
     caller: Any = LeasedCaller(settings.providers, handles, priority=job.priority, cluster=settings.cluster)
     if job.caps is not None:
         holder = BudgetHolder(job.caps, book_lease(settings), settings.cluster)
@@ -438,7 +440,9 @@ async def _run_chunk(job: ChunkJob, settings: Settings, handles: Mapping[str, Ac
         await caller.close()
 
 
-def run_chunk_locally(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:
+def run_chunk_locally(
+    job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle[Any]]
+) -> ChunkReport:
     """Run a chunk in this process (what the Ray task does), e.g. to replay one in a test."""
     return asyncio.run(_run_chunk(job, settings, handles))
 
@@ -446,6 +450,6 @@ def run_chunk_locally(job: ChunkJob, settings: Settings, handles: Mapping[str, A
 # Chunks mostly wait on providers and PostgreSQL: a small CPU share lets many run at once (the
 # coordinator bounds how many); with a whole CPU each, a 2-core node would run only two.
 @ray.remote(max_retries=0, num_cpus=0.1)
-def run_chunk(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle]) -> ChunkReport:
+def run_chunk(job: ChunkJob, settings: Settings, handles: Mapping[str, ActorHandle[Any]]) -> ChunkReport:
     """The Ray task: one chunk. Retries are the coordinator's decision (it knows what is durable)."""
     return run_chunk_locally(job, settings, handles)

@@ -92,7 +92,7 @@ class BatchCoordinator:
         cluster = self.settings.cluster
         linger = cluster.coordinator_stopped_linger_s if status == STOPPED else cluster.coordinator_linger_s
         await asyncio.sleep(linger)
-        ray.actor.exit_actor()
+        ray.actor.exit_actor()  # type: ignore[no-untyped-call]
         return status
 
     async def _run(self) -> str:
@@ -307,9 +307,11 @@ class ChunkLauncher:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._chunks: dict[uuid.UUID, dict[ray.ObjectRef, tuple[uuid.UUID, ...]]] = {}
+        self._chunks: dict[uuid.UUID, dict[ray.ObjectRef[Any], tuple[uuid.UUID, ...]]] = {}
 
-    def launch(self, job: ChunkJob, settings_ref: list[Any], handles: Any, name: str) -> tuple[ray.ObjectRef]:
+    def launch(
+        self, job: ChunkJob, settings_ref: list[Any], handles: Any, name: str
+    ) -> tuple[ray.ObjectRef[Any]]:
         """Start the chunk task; return its reference (in a tuple, so Ray passes it on unresolved)."""
         ref = run_chunk.options(name=name, **spread_over_nodes()).remote(job, settings_ref[0], handles)
         submission_id = job.scope.submission_id
@@ -321,7 +323,9 @@ class ChunkLauncher:
             self.running(submission_id)  # forget the finished ones
         return (ref,)
 
-    def running(self, submission_id: uuid.UUID) -> list[tuple[tuple[ray.ObjectRef], tuple[uuid.UUID, ...]]]:
+    def running(
+        self, submission_id: uuid.UUID
+    ) -> list[tuple[tuple[ray.ObjectRef[Any]], tuple[uuid.UUID, ...]]]:
         """Return the submission's chunks still running: (reference in a tuple, their run ids)."""
         with self._lock:
             chunks = dict(self._chunks.get(submission_id, {}))
@@ -335,7 +339,7 @@ class ChunkLauncher:
                 kept.pop(ref, None)
         return [((ref,), run_ids) for ref, run_ids in chunks.items() if ref not in done]
 
-    async def start_coordinator(self, submission_id: uuid.UUID, settings: Settings) -> ActorHandle:
+    async def start_coordinator(self, submission_id: uuid.UUID, settings: Settings) -> ActorHandle[Any]:
         """Get or create the submission's coordinator and start it (idempotent while it lives).
 
         Created here rather than by the caller, the coordinator belongs to the launcher's job: it
@@ -343,14 +347,14 @@ class ChunkLauncher:
         would wait seconds for a worker process of its own.
         """
         for _ in range(2):
-            handle = BatchCoordinator.options(  # type: ignore[attr-defined]
+            handle: ActorHandle[Any] = BatchCoordinator.options(  # type: ignore[attr-defined]
                 name=coordinator_name(submission_id),
                 namespace=NAMESPACE,
                 lifetime="detached",
                 get_if_exists=True,
                 **on_head_node(),
             ).remote(submission_id, settings)
-            progress = await asyncio.wait_for(handle.progress.remote(), timeout=60)
+            progress: dict[str, Any] = await asyncio.wait_for(handle.progress.remote(), timeout=60)
             if progress["state"] == CoordinatorState.STARTING:
                 handle.run.remote()
             if progress["state"] not in CoordinatorState.ended():
@@ -396,21 +400,22 @@ def _hold_worker(seconds: float) -> int:
     return os.getpid()
 
 
-def chunk_launcher() -> ActorHandle:
+def chunk_launcher() -> ActorHandle[Any]:
     """Return the cluster's chunk launcher, creating it (on the head node) if needed."""
-    return ChunkLauncher.options(  # type: ignore[attr-defined]
+    launcher: ActorHandle[Any] = ChunkLauncher.options(  # type: ignore[attr-defined]
         name=LAUNCHER_NAME, namespace=NAMESPACE, lifetime="detached", get_if_exists=True, **on_head_node()
     ).remote()
+    return launcher
 
 
-def start_coordinator(submission_id: uuid.UUID, settings: Settings) -> ActorHandle:
+def start_coordinator(submission_id: uuid.UUID, settings: Settings) -> ActorHandle[Any]:
     """Get or create the submission's coordinator (through the launcher) and start it."""
     ref: Any = chunk_launcher().start_coordinator.remote(submission_id, settings)
     handle: Any = ray.get(ref, timeout=120)
-    return cast(ActorHandle, handle)
+    return cast(ActorHandle[Any], handle)
 
 
-def find_coordinator(submission_id: uuid.UUID) -> ActorHandle | None:
+def find_coordinator(submission_id: uuid.UUID) -> ActorHandle[Any] | None:
     """Return the live coordinator of a submission, if there is one."""
     try:
         return ray.get_actor(coordinator_name(submission_id), namespace=NAMESPACE)

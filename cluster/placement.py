@@ -21,7 +21,7 @@ def head_node_id() -> str | None:
     """Return the id of the connected cluster's head node (None if no live node says it is the head)."""
     # Looked up each time (one GCS call, once per actor created): a cached id would outlive a
     # restarted cluster, and a hard affinity to a node that is gone never schedules.
-    for node in ray.nodes():
+    for node in ray.nodes():  # type: ignore[no-untyped-call]
         if node["Alive"] and HEAD_RESOURCE in node["Resources"]:
             return str(node["NodeID"])
     return None

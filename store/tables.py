@@ -9,6 +9,7 @@ grow without enum migrations.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -64,11 +65,11 @@ def in_list(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
-def _uuid_pk() -> Column:
+def _uuid_pk() -> Column[Any]:
     return Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
 
 
-def _timestamps() -> list[Column]:
+def _timestamps() -> list[Column[Any]]:
     return [
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column(
@@ -81,7 +82,7 @@ def _timestamps() -> list[Column]:
     ]
 
 
-def _org_fk() -> Column:
+def _org_fk() -> Column[Any]:
     return Column("org_id", UUID(as_uuid=True), ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False)
 
 
@@ -481,7 +482,7 @@ submission_cost_tallies = Table(
 )
 
 
-def _entity_table(name: str, *columns: Column, indexes: tuple[Index, ...]) -> Table:
+def _entity_table(name: str, *columns: Column[Any], indexes: tuple[Index, ...]) -> Table:
     return Table(
         name,
         metadata,

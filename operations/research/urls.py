@@ -12,8 +12,8 @@ from operations.contracts.research import G2UrlOutput, PricingPageUrlOutput
 from operations.runtime import OperationRun, Outcome
 from operations.spec import OperationSpec, OperationStatus, need
 from operations.waterfall import Plan, Step
-from providers._research_prompts import bare_domain, valid_url
-from providers.base import ProviderResult
+from providers._research_prompts import valid_url
+from providers.base import ProviderResult, bare_domain
 
 PROVIDERS = ("gemini", "openai")
 DOMAIN_INPUTS = ("company_domain", "company_website")
