@@ -29,6 +29,7 @@ from typing import Any
 import ray
 from sqlalchemy import Engine, func, select
 
+from cluster.database import engine_for
 from cluster.placement import on_head_node
 from cluster.runtime import NAMESPACE
 from config import ClusterSettings, ProviderSettings, Settings
@@ -194,8 +195,6 @@ class BudgetActor:
     """The cluster's one BudgetBook (calls are served one at a time: the book is never raced)."""
 
     def __init__(self, settings: Settings) -> None:
-        from cluster.chunk import engine_for
-
         engine = engine_for(settings)
         self._book = BudgetBook(lambda key: journal_spent(engine, key))
 

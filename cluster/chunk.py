@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import ray
@@ -28,6 +27,7 @@ from blueprints.conditions import evaluate
 from blueprints.context import merge_context
 from cluster.budget import BudgetedCaller, BudgetHolder, Caps, book_lease
 from cluster.caller import LeasedCaller
+from cluster.database import engine_for
 from cluster.entities import identity_keys
 from cluster.execution import (
     STOPPED,
@@ -46,7 +46,6 @@ from cluster.sink import ENTITY_TYPES, JournalEntry, ResultSink, Scope
 from config import Settings
 from config.vocabulary import RunStatus, SkipReason, StepStatus
 from operations.runtime import Attempt, BudgetExhausted, CallsStopped
-from store.engine import build_engine, resolve_database_url
 from store.repositories import engine_runs
 from store.repositories import entities as entity_store
 
@@ -82,17 +81,6 @@ class ChunkReport:
     cost_usd: float = 0.0
     entities_written: int = 0
     seconds: float = 0.0
-
-
-@cache
-def _engine(url: str) -> Engine:
-    # One engine per worker process, reused by every chunk the worker runs.
-    return build_engine(url, pool_size=2)
-
-
-def engine_for(settings: Settings) -> Engine:
-    """Return this process's engine for the configured database."""
-    return _engine(resolve_database_url(settings))
 
 
 class ChunkRunner:

@@ -25,7 +25,8 @@ from ray.actor import ActorHandle
 
 from cluster.actors import gateway_handles
 from cluster.budget import Caps
-from cluster.chunk import ChunkJob, ChunkReport, engine_for, run_chunk
+from cluster.chunk import ChunkJob, ChunkReport, run_chunk
+from cluster.database import engine_for
 from cluster.leases import BATCH, INTERACTIVE
 from cluster.metrics import engine_metrics
 from cluster.placement import on_head_node, spread_over_nodes

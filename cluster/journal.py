@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
@@ -29,15 +29,20 @@ from operations.history import stored_attempt
 from operations.runtime import Attempt, OpResult
 from store.repositories import engine_runs
 
-if TYPE_CHECKING:
-    from cluster.chunk import StepWriter
+
+class AttemptWriter(Protocol):
+    """Where a step's attempts go to be written (the chunk's StepWriter)."""
+
+    def attempts(
+        self, op_run_id: uuid.UUID, run_id: uuid.UUID, position: int, attempts: Sequence[Attempt]
+    ) -> None: ...
 
 
 @dataclass(slots=True)
 class StepJournal:
     """The AttemptJournal of one step of one run in a chunk."""
 
-    writer: StepWriter
+    writer: AttemptWriter
     run_id: uuid.UUID
     position: int
     operation_run_id: uuid.UUID
@@ -57,7 +62,7 @@ class Replay:
     attempts: dict[uuid.UUID, list[Attempt]] = field(default_factory=dict)  # by operation run id
     outcomes: dict[uuid.UUID, list[StepOutcome]] = field(default_factory=dict)  # by pipeline run id
 
-    def journal(self, writer: StepWriter, run_id: uuid.UUID, position: int) -> StepJournal:
+    def journal(self, writer: AttemptWriter, run_id: uuid.UUID, position: int) -> StepJournal:
         """Return the journal a step's operation records into (and reuses answers from)."""
         op_run_id = operation_run_id(run_id, position)
         return StepJournal(writer, run_id, position, op_run_id, self.attempts.get(op_run_id, ()))

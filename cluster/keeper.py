@@ -7,32 +7,26 @@ fresh worker (seconds each), and so would every new coordinator. Created by the 
 launcher, the coordinators it starts and their chunk workers belong to a job that ends only with the
 cluster: workers stay warm across commands, and a coordinator starts on an idle one at once.
 
-Started by `cluster.runtime.ensure_local_cluster` as `python -m cluster.keeper`, in its own session.
+Started by `cluster.runtime.ensure_local_cluster` as `python -m cluster.keeper_process` (its main), in
+its own session.
 Its log sits in the head node's Ray temp folder, so the cluster's stop finds (and stops) it too.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
 import os
-import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import psutil
-import ray
 
 from cluster.local_nodes import ClusterRecord, LocalClusterError, node_processes
 
 READY = "keeper ready"
 LOG_NAME = "dex-keeper.log"
-MODULE = "cluster.keeper"
-
-log = logging.getLogger(__name__)
+MODULE = "cluster.keeper_process"  # what start_keeper runs (`python -m`)
 
 
 def keeper_running(record: ClusterRecord) -> bool:
@@ -74,43 +68,3 @@ def _cmdline(process: psutil.Process) -> list[str]:
         return list(process.cmdline())
     except psutil.Error:  # gone meanwhile
         return []
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Join the cluster, create the chunk launcher, warm its workers, then wait for SIGTERM."""
-    from cluster.coordinator import chunk_launcher
-    from cluster.runtime import join
-
-    parser = argparse.ArgumentParser(prog=f"python -m {MODULE}", description=__doc__)
-    parser.add_argument("--address", required=True, help="GCS address of the cluster")
-    parser.add_argument("--log", required=True, type=Path, help="log file (in the head's temp folder)")
-    parser.add_argument("--warm", type=int, default=0, help="worker processes to start for chunks")
-    parser.add_argument(
-        "--ready-timeout", type=float, required=True, help="seconds the chunk launcher may take to answer"
-    )
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        filename=args.log, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    try:
-        join(args.address)
-        launcher = chunk_launcher()
-        ray.get(launcher.running.remote(None), timeout=args.ready_timeout)
-        log.info("%s: the chunk launcher belongs to this job (pid %d)", READY, os.getpid())
-        if args.warm:
-            warmed = ray.get(launcher.warm.remote(args.warm), timeout=300)
-            log.info("%d chunk workers warm", warmed)
-    except Exception:
-        log.exception("the keeper could not take its place")
-        return 1
-    stop.wait()
-    log.info("stopping")
-    ray.shutdown()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

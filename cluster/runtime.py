@@ -18,13 +18,14 @@ from typing import Any
 
 import ray
 
+from cluster.keeper import keeper_running, start_keeper
 from cluster.local_nodes import ClusterRecord, LocalCluster, address_answers, free_port_from
 from config import ClusterSettings, RayLocalMode, Settings
 
 NAMESPACE = "dex"
 # Every worker process of our jobs runs this first: it imports the engine, the operations and the
 # adapters while the worker is still idle, so the first chunk a worker runs does not pay for it.
-WORKER_SETUP_HOOK = "cluster.runtime.prepare_worker"
+WORKER_SETUP_HOOK = "cluster.worker_setup.prepare_worker"
 DEFAULT_STATE_DIR: Path = Settings.model_fields["dex_state_dir"].default
 AUTH_MODE_VAR = "RAY_AUTH_MODE"
 _connection: dict[str, Any] = {}
@@ -70,8 +71,6 @@ def ensure_local_cluster(cluster: ClusterSettings, state_dir: Path) -> tuple[Clu
     The second value says whether it was started now. The cluster's keeper (cluster/keeper.py) is
     started with it, and again if it is gone.
     """
-    from cluster.keeper import keeper_running, start_keeper
-
     managed = local_cluster(state_dir, cluster)
     with managed.locked():
         record = managed.record()
@@ -245,16 +244,6 @@ def _ensure_auth_token() -> None:
             token_setup.generate_and_save_token()
         finally:
             token_logger.setLevel(level)
-
-
-def prepare_worker() -> None:
-    """Import what chunk tasks and actors use, and load the operation and provider registries."""
-    import cluster.chunk  # noqa: F401  (the engine and, through it, SQLAlchemy, Polars, aiohttp)
-    from operations.registry import all_operations
-    from providers.registry import all_providers
-
-    all_operations()
-    all_providers()
 
 
 def _describe() -> dict[str, Any]:

@@ -142,7 +142,10 @@ class ProviderGate:
         if fault is not None:
             state.stats.injected[fault] += 1
         if fault == "server_error":
-            return provider.server_error(), None
+            error = provider.server_error()
+            if knobs.error_retry_after_s is not None:
+                error.headers["Retry-After"] = str(knobs.error_retry_after_s)
+            return error, None
         if fault == "timeout":
             await asyncio.sleep(knobs.timeout_s)
             return provider.server_error(), None

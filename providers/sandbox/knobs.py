@@ -32,6 +32,9 @@ class ProviderKnobs(BaseModel):
         '"/bulk-single-searchs/read"); a request to one counts against it instead of rate_per_second.',
     )
     error_rate: float = Field(default=0.0, ge=0, le=1, description="Share of answers that are a 5xx.")
+    error_retry_after_s: int | None = Field(
+        default=None, ge=0, le=3600, description="A Retry-After header on those 5xx (None: as the provider)."
+    )
     timeout_rate: float = Field(default=0.0, ge=0, le=1, description="Share that hang for `timeout_s`.")
     timeout_s: float = Field(default=30.0, ge=0, le=600, description="How long a hung request hangs.")
     malformed_rate: float = Field(default=0.0, ge=0, le=1, description="Share of 200s with a broken body.")
@@ -49,6 +52,7 @@ class KnobsUpdate(BaseModel):
     burst: float | None = Field(default=None, gt=0)
     path_rates: dict[str, PositiveFloat] | None = None
     error_rate: float | None = Field(default=None, ge=0, le=1)
+    error_retry_after_s: int | None = Field(default=None, ge=0, le=3600)
     timeout_rate: float | None = Field(default=None, ge=0, le=1)
     timeout_s: float | None = Field(default=None, ge=0, le=600)
     malformed_rate: float | None = Field(default=None, ge=0, le=1)

@@ -116,7 +116,9 @@ def test_a_failed_run_names_each_providers_failure(
     tenant = make_tenant(api)
     domains = world.sample_domains(3, seed_offset=91)
     steps = [{"position": 1, "operation_id": "company.enrich.technographics"}]
-    with knobs(sandbox, "leadmagic", error_rate=1.0):
+    # LeadMagic documents "wait 30 s" after a 500 without Retry-After; the sandbox says 0, so only
+    # the gateway's own backoff is waited out.
+    with knobs(sandbox, "leadmagic", error_rate=1.0, error_retry_after_s=0):
         submission_id = submit(api, tenant, steps, [{"input": {"company_domain": d}} for d in domains])
         assert wait_for(engine, submission_id, timeout_s=120) == "failed"
     with engine.connect() as conn:

@@ -18,6 +18,7 @@ NEUTRAL_KNOBS = {
     "latency_ms": 0,
     "latency_sigma": 0,
     "error_rate": 0,
+    "error_retry_after_s": None,
     "timeout_rate": 0,
     "malformed_rate": 0,
     "unlimited_rate": True,
