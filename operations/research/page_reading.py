@@ -134,8 +134,17 @@ def _offer_plan(offer: dict[str, Any]) -> dict[str, Any] | None:
 
 def _plans_json_ld(markup: Markup) -> list[dict[str, Any]]:
     plans = []
+    named: set[int] = set()
     for obj in markup.json_ld:
-        if "Offer" in _types(obj) and (plan := _offer_plan(obj)) is not None:
+        # A plan published as a Product of its own carries its name there, its price on the offer.
+        offer = obj.get("offers")
+        if "Product" not in _types(obj) or not isinstance(offer, dict) or offer.get("name"):
+            continue
+        if (plan := _offer_plan({**offer, "name": obj.get("name")})) is not None:
+            plans.append(plan)
+            named.add(id(offer))
+    for obj in markup.json_ld:
+        if "Offer" in _types(obj) and id(obj) not in named and (plan := _offer_plan(obj)) is not None:
             plans.append(plan)
     return plans
 
