@@ -2,8 +2,10 @@
 
 A host name is resolved and every address it resolves to is checked, so a public-looking name that
 points inside the network is refused too (SSRF). In development and tests loopback is allowed, since
-the sandbox lives there; and when the web lane is pointed at the sandbox, every host resolves to the
-sandbox's own address, because that is where the request really goes.
+the sandbox lives there, and so is a name that does not resolve: the sandbox's world is made of
+such names, and a process cannot always see that its lane is sandboxed (settings built in code, a
+Ray worker). When the environment names the sandbox, every host resolves to the sandbox's own
+address, because that is where the request really goes. Elsewhere an unresolvable name is refused.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class TargetGuard:
 
     allow_loopback: bool
     resolve: Resolver = system_resolver
+    allow_unresolved: bool = False  # development only: the sandbox's names resolve nowhere
 
     async def check(self, host: str) -> str | None:
         """Return why host may not be fetched, or None when every address it resolves to is public."""
@@ -74,7 +77,7 @@ class TargetGuard:
             try:
                 addresses = [ipaddress.ip_address(a.split("%")[0]) for a in await self.resolve(name)]
             except (OSError, UnicodeError, ValueError) as exc:
-                return f"cannot resolve {name}: {exc}"
+                return None if self.allow_unresolved else f"cannot resolve {name}: {exc}"
         if not addresses:
             return f"{name} resolves to no address"
         for address in addresses:
@@ -86,7 +89,7 @@ class TargetGuard:
 
 @cache
 def guard_from_environment() -> TargetGuard:
-    """Return this process's guard: loopback only in development/test, sandbox-resolved when sandboxed.
+    """Return this process's guard: loopback and unresolved names only in development/test.
 
     Operations get no settings tree, so this reads `DEX_ENV` and the web lane's base URL once per
     process, the way the gateways resolve it.
@@ -101,4 +104,4 @@ def guard_from_environment() -> TargetGuard:
         except ValueError:
             address = socket.gethostbyname(sandbox_host)
         return TargetGuard(allow_loopback=True, resolve=fixed_resolver(address))
-    return TargetGuard(allow_loopback=developing)
+    return TargetGuard(allow_loopback=developing, allow_unresolved=developing)

@@ -14,7 +14,7 @@ from providers.base import Outcome, ProviderResult
 from providers.sandbox.web_pages import pricing_truth
 from providers.sandbox.world import World
 from providers.web.fetcher import DomainLanes, WebClient
-from providers.web.safety import TargetGuard, fixed_resolver
+from providers.web.safety import TargetGuard, fixed_resolver, guard_from_environment
 from tests.support.sandbox import COMPANIES, SEED
 from tests.support.web import AsgiWebCaller, priced_companies, sandbox_client
 
@@ -158,6 +158,33 @@ async def test_loopback_is_allowed_in_development_only() -> None:
     assert await TargetGuard(allow_loopback=True).check("127.0.0.1") is None
     assert await TargetGuard(allow_loopback=True).check("10.0.0.1") is not None
     assert await TargetGuard(allow_loopback=False).check("localhost") is not None
+
+
+async def _unresolvable(host: str) -> Sequence[str]:
+    raise OSError(f"{host}: Name or service not known")
+
+
+@pytest.mark.parametrize(
+    ("env", "developing"), [("production", False), ("test", True), ("development", True)]
+)
+async def test_the_process_guard_follows_dex_env(
+    monkeypatch: pytest.MonkeyPatch, env: str, developing: bool
+) -> None:
+    monkeypatch.setenv("DEX_ENV", env)
+    monkeypatch.delenv("PROVIDER_SANDBOX_URL", raising=False)
+    monkeypatch.delenv("WEB_BASE_URL", raising=False)
+    guard_from_environment.cache_clear()
+    try:
+        guard = guard_from_environment()
+        assert guard.allow_loopback is developing and guard.allow_unresolved is developing
+        assert (await replace(guard, resolve=_unresolvable).check("nowhere.example") is None) is developing
+        assert await guard.check("10.0.0.1") is not None
+        monkeypatch.setenv("PROVIDER_SANDBOX_URL", "http://127.0.0.1:9")
+        guard_from_environment.cache_clear()
+        sandboxed = guard_from_environment()
+        assert (await sandboxed.check("acme.com") is None) is developing  # resolved to the sandbox
+    finally:
+        guard_from_environment.cache_clear()
 
 
 async def test_one_request_per_second_per_domain_and_other_domains_do_not_wait() -> None:
