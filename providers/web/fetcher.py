@@ -90,23 +90,25 @@ def domain_of(host: str) -> str:
 
 
 class DomainLanes:
-    """At most one request per interval_s per domain, in this process."""
+    """At most one request per interval_s per domain, in this process.
+
+    A request takes the domain's next send time and moves it on before awaiting anything, so no lock
+    is needed (a lock would bind to one event loop, and the process's client outlives loops).
+    """
 
     def __init__(self, interval_s: float = 1.0, clock: Clock = time.monotonic) -> None:
         self.interval_s = interval_s
         self.clock = clock
         self._next: dict[str, float] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
 
     async def wait(self, host: str) -> None:
         """Wait for the domain's next send time, and take it."""
         domain = domain_of(host)
-        lock = self._locks.setdefault(domain, asyncio.Lock())
-        async with lock:
-            delay = self._next.get(domain, 0.0) - self.clock()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self._next[domain] = self.clock() + self.interval_s
+        now = self.clock()
+        slot = max(now, self._next.get(domain, 0.0))
+        self._next[domain] = slot + self.interval_s
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
 
 @dataclass(slots=True)
