@@ -207,7 +207,9 @@ class WebClient:
                     return Fetched(url, refused=f"redirect to {exc}")
                 continue
             now = self.clock()
-            if data.get("not_modified") and cached is not None:
+            if data.get("not_modified"):
+                if cached is None:  # a 304 to an unconditional request: no page to show
+                    return Fetched(url, refused="304 Not Modified without a cached copy", failed=answer)
                 page = replace(cached, fetched_at=now)
                 await self.cache.put(page)
                 return Fetched(url, page.html, page.final_url, now, "revalidated")
