@@ -679,4 +679,17 @@ webhook_attempts = Table(
     Index("ix_webhook_attempts_org_id", "org_id"),
 )
 
+# Public web pages as last fetched, by the URL asked for (providers/web/fetcher.py's cache): shared by
+# every tenant, since a public page is the same for all of them; no tenant data is kept here.
+web_pages = Table(
+    "web_pages",
+    metadata,
+    Column("url", Text, primary_key=True),
+    Column("final_url", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),  # last fetch or 304 revalidation
+)
+
 TENANT_TABLES = tuple(t for t in metadata.sorted_tables if "org_id" in t.c and t.name != "orgs")

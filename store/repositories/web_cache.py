@@ -1,0 +1,41 @@
+"""The web lane's page cache in PostgreSQL: a page by the URL asked for, replaced as it is refetched.
+
+Shared by every worker and durable across restarts, unlike the fetcher's in-process cache. The
+rows are plain dicts with the fetcher's `CachedPage` fields (`fetched_at` as epoch seconds), since
+store imports nothing of providers; whoever wires the cache converts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects.postgresql import insert
+
+from store.tables import web_pages
+
+_FIELDS = ("url", "final_url", "html", "etag", "last_modified")
+
+
+def get_page(conn: Connection, *, url: str) -> dict[str, Any] | None:
+    """Return the cached page of url, if any."""
+    row = conn.execute(select(web_pages).where(web_pages.c.url == url)).mappings().first()
+    if row is None:
+        return None
+    page = {name: row[name] for name in _FIELDS}
+    page["fetched_at"] = row["fetched_at"].timestamp()
+    return page
+
+
+def put_page(conn: Connection, *, page: dict[str, Any]) -> None:
+    """Keep page, replacing an older copy of its URL (a revalidation only moves fetched_at)."""
+    values = {name: page.get(name) for name in _FIELDS}
+    values["fetched_at"] = datetime.fromtimestamp(float(page["fetched_at"]), UTC)
+    statement = insert(web_pages).values(**values)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[web_pages.c.url],
+            set_={name: statement.excluded[name] for name in (*_FIELDS[1:], "fetched_at")},
+        )
+    )
