@@ -40,6 +40,7 @@ from tests.support.spend import (
     attempts_recorded,
     fault_mix,
     requests_by_provider,
+    reusable_answers,
 )
 
 pytestmark = pytest.mark.usefixtures("engine")
@@ -131,22 +132,6 @@ def _wait_final(engine: Engine, submission_id: UUID, timeout_s: float = BATCH_TI
 
 # Answers bought for steps a run had not finished when it was interrupted: the resumed run must take
 # these back instead of buying them again (assert_accounted then finds none bought twice).
-_REUSABLE_SQL = text(
-    """
-    SELECT count(*) FROM operation_attempts a
-      JOIN pipeline_runs r ON r.id = a.pipeline_run_id AND r.status IN ('queued', 'running')
-     WHERE a.submission_id = :submission AND a.final AND a.outcome IN ('found', 'not_found')
-       AND NOT EXISTS (SELECT 1 FROM step_results s
-                        WHERE s.pipeline_run_id = a.pipeline_run_id AND s.step_position = a.step_position)
-    """
-)
-
-
-def _reusable_answers(engine: Engine, submission_id: UUID) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(_REUSABLE_SQL, {"submission": submission_id}).scalar_one())
-
-
 _FINISHED_STEPS_SQL = text("SELECT count(*) FROM step_results WHERE submission_id = :submission")
 
 
@@ -253,7 +238,7 @@ def test_ctrl_c_of_dex_enrich_records_every_request_and_resume_completes(
         assert _submission_status(engine, submission_id) == "running", "left resumable"
         books = account(engine, submission_id, _delta(stopped, before))
         assert_accounted(books, in_flight=0)  # exactly: every request sent is a recorded attempt
-        reusable = _reusable_answers(engine, submission_id)
+        reusable = reusable_answers(engine, submission_id)
 
         clock = time.monotonic()
         resumed = run_dex(
@@ -386,7 +371,7 @@ def test_sigterm_of_dex_serve_records_every_request_and_the_next_start_completes
         assert _submission_status(engine, submission_id) == "running", "left resumable"
         books = account(engine, submission_id, _delta(stopped, before))
         assert_accounted(books, in_flight=0)
-        reusable = _reusable_answers(engine, submission_id)
+        reusable = reusable_answers(engine, submission_id)
 
         serve = start_serve(env, free_port(), tmp_path / "serve-2.log")
         try:

@@ -19,6 +19,7 @@ from tests.support.spend import (
     attempts_recorded,
     fault_mix,
     requests_by_provider,
+    reusable_answers,
 )
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
@@ -74,6 +75,8 @@ def test_a_graceful_stop_records_every_request_and_the_resumed_batch_completes(
             books = account(engine, submission_id, {p: stopped[p] - before[p] for p in stopped})
             print(f"graceful stop: {books}; {summary}")
             assert_accounted(books, in_flight=0)  # exactly: every request sent is a recorded attempt
+            # Answers bought for steps the stop left unfinished; how many depends on where the stop fell.
+            reusable = reusable_answers(engine, submission_id)
 
             _wait_until(lambda: find_coordinator(submission_id) is None, timeout_s=30)
             resume_batches()
@@ -83,8 +86,9 @@ def test_a_graceful_stop_records_every_request_and_the_resumed_batch_completes(
     finally:
         resume_batches()
     books = account(engine, submission_id, {p: after[p] - before[p] for p in after})
-    print(f"graceful stop, then resumed: {books}; reused {ray_progress(submission_id)['answers_reused']}")
+    reused = ray_progress(submission_id)["answers_reused"]
+    print(f"graceful stop, then resumed: {books}; {reusable} answers of unfinished steps, {reused} reused")
     assert_accounted(books, in_flight=0)
-    assert ray_progress(submission_id)["answers_reused"] >= 1, (
-        "the resumed runs reused no answer bought before"
-    )
+    # Every answer the stop left in an unfinished step was taken back, not bought again (answers
+    # with a final error, such as an out-of-credits refusal, are reused too, so reused may be more).
+    assert reused >= reusable, "the resumed runs bought again answers bought before the stop"

@@ -56,12 +56,27 @@ def attempts_recorded(engine: Engine, submission_id: UUID) -> int:
         return int(conn.execute(_COUNT_SQL, {"submission": submission_id}).scalar_one())
 
 
+def reusable_answers(engine: Engine, submission_id: UUID) -> int:
+    """Answers bought for steps an interruption left unfinished: a resume takes them, buys none again."""
+    with engine.connect() as conn:
+        return int(conn.execute(_REUSABLE_SQL, {"submission": submission_id}).scalar_one())
+
+
 def requests_by_provider(sandbox: SandboxServer) -> dict[str, int]:
     """Every request each provider's sandbox received so far."""
     stats: dict[str, Any] = sandbox.stats()
     return {name: int(stats[name]["requests"]) for name in PROVIDERS}
 
 
+_REUSABLE_SQL = text(
+    """
+    SELECT count(*) FROM operation_attempts a
+      JOIN pipeline_runs r ON r.id = a.pipeline_run_id AND r.status IN ('queued', 'running')
+     WHERE a.submission_id = :submission AND a.final AND a.outcome IN ('found', 'not_found')
+       AND NOT EXISTS (SELECT 1 FROM step_results s
+                        WHERE s.pipeline_run_id = a.pipeline_run_id AND s.step_position = a.step_position)
+    """
+)
 _COUNT_SQL = text("SELECT count(*) FROM operation_attempts WHERE submission_id = :submission")
 _ATTEMPTS_SQL = text(
     """
