@@ -120,16 +120,16 @@ def openai_request(
     return "/v1/chat/completions", {"Authorization": f"Bearer {api_key}"}, body
 
 
-def _gemini_schema(schema: Any) -> Any:
+def gemini_schema(schema: Any) -> Any:
     """Return schema in Gemini's OpenAPI subset: `nullable` instead of anyOf-null, no additionalProperties."""
     if isinstance(schema, list):
-        return [_gemini_schema(s) for s in schema]
+        return [gemini_schema(s) for s in schema]
     if not isinstance(schema, dict):
         return schema
     if "anyOf" in schema:
         inner = next(s for s in schema["anyOf"] if s.get("type") != "null")
-        return {**_gemini_schema(inner), "nullable": True}
-    return {k: _gemini_schema(v) for k, v in schema.items() if k != "additionalProperties"}
+        return {**gemini_schema(inner), "nullable": True}
+    return {k: gemini_schema(v) for k, v in schema.items() if k != "additionalProperties"}
 
 
 def gemini_request(
@@ -149,7 +149,7 @@ def gemini_request(
         "generationConfig": {
             "temperature": 0,
             "responseMimeType": "application/json",
-            "responseSchema": _gemini_schema(answer_schema(prompt)),
+            "responseSchema": gemini_schema(answer_schema(prompt)),
             "maxOutputTokens": 800,
             "thinkingConfig": {"thinkingBudget": 0},
         },

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +35,8 @@ SYSTEM_INSTRUCTION = (
     "You find official web pages of companies. Answer only from what you know; when you are not sure of "
     "a URL, answer null rather than guess. Reply with a single JSON object."
 )
+# Reads a model's answer text into a result: (action, provider, response, text, cost_usd).
+Reader = Callable[[str, str, HttpResponse, str, float], ProviderResult]
 _LINE = re.compile(r"^(Task|Company|Domain):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 

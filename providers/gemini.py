@@ -1,4 +1,8 @@
-"""Gemini: ask a Google model for a company's G2 page or pricing page URL, answered as strict JSON.
+"""Gemini: ask a Google model for a company's G2 or pricing page URL, or a page's facts, as strict JSON.
+
+`read_page` asks for the facts of a pricing or G2 page that its markup did not give, with
+`responseMimeType: application/json` and a `responseSchema` of exactly the fields asked for
+(providers/_page_prompts.py).
 
 Facts (shared PROVIDER_FACTS.md, Gemini section; ai.google.dev API reference and troubleshooting):
 - `POST https://generativelanguage.googleapis.com/v1beta/models/{model}:generateContent`, key in the
@@ -29,8 +33,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from providers._page_prompts import gemini_body, page_prompt, page_result
 from providers._research_prompts import (
     SYSTEM_INSTRUCTION,
+    Reader,
     build_prompt,
     research_result,
     research_subject,
@@ -61,6 +67,8 @@ from providers.http import HttpResponse
 NAME = "gemini"
 DEFAULT_MODEL = "gemini-2.5-flash"
 ESTIMATED_CALL_USD = 0.0003
+# A page's text is up to 20,000 characters (~5,000 tokens) in and ~400 tokens out: about $0.0025.
+READ_PAGE_USD = 0.0025
 # USD per million tokens (input, output) on the paid tier, by model-name prefix.
 PRICES: dict[str, tuple[float, float]] = {
     "gemini-2.5-flash-lite": (0.10, 0.40),
@@ -165,7 +173,19 @@ def candidate_text(body: Mapping[str, Any]) -> tuple[str, str | None]:
     return "".join(texts), finish if isinstance(finish, str) else None
 
 
-def _parser(action: str) -> Parse:
+def build_read_page(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+    """Ask Gemini for the facts of a page its markup did not give (see providers/_page_prompts.py)."""
+    prompt = page_prompt(inputs)
+    if isinstance(prompt, Skip):
+        return prompt
+    if not credentials.api_key:
+        return NO_KEY
+    path = f"/v1beta/models/{DEFAULT_MODEL}:generateContent"
+    headers = {"x-goog-api-key": credentials.api_key}
+    return RequestSpec("POST", path, headers=headers, json=gemini_body(prompt), timeout_s=90)
+
+
+def _parser(action: str, read: Reader = research_result) -> Parse:
     def parse(response: HttpResponse) -> ProviderResult:
         if response.status != 200:
             return _failure(action, response)
@@ -186,9 +206,9 @@ def _parser(action: str) -> Parse:
         if not text.strip():
             status = finish or "no_candidate"
             return result(action, NAME, Outcome.NOT_FOUND, response, provider_status=status, cost_usd=cost)
-        return research_result(action, NAME, response, text, cost)
+        return read(action, NAME, response, text, cost)
 
-    parse.__doc__ = f"Classify Gemini's answer to {action}: a valid URL is found, anything else a miss."
+    parse.__doc__ = f"Classify Gemini's answer to {action}."
     return parse
 
 
@@ -196,6 +216,7 @@ build_resolve_g2_url = _builder("resolve_g2_url")
 parse_resolve_g2_url = _parser("resolve_g2_url")
 build_resolve_pricing_page_url = _builder("resolve_pricing_page_url")
 parse_resolve_pricing_page_url = _parser("resolve_pricing_page_url")
+parse_read_page = _parser("read_page", page_result)
 
 PROVIDER = Provider(
     name=NAME,
@@ -217,6 +238,14 @@ PROVIDER = Provider(
             parse_resolve_pricing_page_url,
             ESTIMATED_CALL_USD,
             "The company's pricing page URL.",
+        ),
+        "read_page": Action(
+            NAME,
+            "read_page",
+            build_read_page,
+            parse_read_page,
+            READ_PAGE_USD,
+            "The facts of a pricing or G2 page its markup did not give, read from its text.",
         ),
     },
     docs="ai.google.dev generateContent reference, troubleshooting, pricing, rate limits; PROVIDER_FACTS.md",

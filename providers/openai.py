@@ -1,4 +1,8 @@
-"""OpenAI: the fallback URL resolver, asking a chat model for a company's G2 or pricing page URL as JSON.
+"""OpenAI: the fallback URL resolver (a company's G2 or pricing page URL) and the fallback page reader.
+
+`read_page` asks for the facts of a pricing or G2 page that its markup did not give, with structured
+output (`response_format: {type: json_schema, json_schema: {name, strict: true, schema}}`): the
+answer is a JSON object of exactly the fields asked for (providers/_page_prompts.py).
 
 Facts (shared PROVIDER_FACTS.md, OpenAI section; platform.openai.com API reference and help articles):
 - `POST https://api.openai.com/v1/chat/completions`, header `Authorization: Bearer <key>`, body
@@ -24,8 +28,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from providers._page_prompts import openai_body, page_prompt, page_result
 from providers._research_prompts import (
     SYSTEM_INSTRUCTION,
+    Reader,
     build_prompt,
     research_result,
     research_subject,
@@ -56,6 +62,8 @@ from providers.http import HttpResponse
 NAME = "openai"
 DEFAULT_MODEL = "gpt-4.1-mini"
 ESTIMATED_CALL_USD = 0.0002
+# A page's text is up to 20,000 characters (~5,000 tokens) in and ~400 tokens out: about $0.0026.
+READ_PAGE_USD = 0.0026
 # USD per million tokens (input, output), by model-name prefix.
 PRICES: dict[str, tuple[float, float]] = {
     "gpt-4.1-mini": (0.40, 1.60),
@@ -129,7 +137,19 @@ def _failure(action: str, response: HttpResponse) -> ProviderResult:
     return classify_http_error(action, NAME, response, **fields)
 
 
-def _parser(action: str) -> Parse:
+def build_read_page(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+    """Ask OpenAI for the facts of a page its markup did not give (see providers/_page_prompts.py)."""
+    prompt = page_prompt(inputs)
+    if isinstance(prompt, Skip):
+        return prompt
+    if not credentials.api_key:
+        return NO_KEY
+    headers = {"Authorization": f"Bearer {credentials.api_key}"}
+    body = openai_body(prompt, DEFAULT_MODEL)
+    return RequestSpec("POST", "/v1/chat/completions", headers=headers, json=body, timeout_s=90)
+
+
+def _parser(action: str, read: Reader = research_result) -> Parse:
     def parse(response: HttpResponse) -> ProviderResult:
         if response.status != 200:
             return _failure(action, response)
@@ -154,9 +174,9 @@ def _parser(action: str) -> Parse:
         if not isinstance(content, str) or not content.strip():
             status = str(choice.get("finish_reason") or "empty")
             return result(action, NAME, Outcome.NOT_FOUND, response, provider_status=status, cost_usd=cost)
-        return research_result(action, NAME, response, content, cost)
+        return read(action, NAME, response, content, cost)
 
-    parse.__doc__ = f"Classify OpenAI's answer to {action}: a valid URL is found, anything else a miss."
+    parse.__doc__ = f"Classify OpenAI's answer to {action}."
     return parse
 
 
@@ -164,6 +184,7 @@ build_resolve_g2_url = _builder("resolve_g2_url")
 parse_resolve_g2_url = _parser("resolve_g2_url")
 build_resolve_pricing_page_url = _builder("resolve_pricing_page_url")
 parse_resolve_pricing_page_url = _parser("resolve_pricing_page_url")
+parse_read_page = _parser("read_page", page_result)
 
 PROVIDER = Provider(
     name=NAME,
@@ -185,6 +206,14 @@ PROVIDER = Provider(
             parse_resolve_pricing_page_url,
             ESTIMATED_CALL_USD,
             "The company's pricing page URL.",
+        ),
+        "read_page": Action(
+            NAME,
+            "read_page",
+            build_read_page,
+            parse_read_page,
+            READ_PAGE_USD,
+            "The facts of a pricing or G2 page its markup did not give, read from its text.",
         ),
     },
     docs="platform.openai.com chat completions reference, help.openai.com error codes; PROVIDER_FACTS.md",

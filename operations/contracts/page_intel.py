@@ -6,7 +6,8 @@ from typing import Literal
 
 from operations.contracts.base import Contract
 
-Source = Literal["json_ld", "microdata", "table", "text", "model"]
+# Which path read a field: the markup, the text, or a model (by its provider).
+Source = Literal["json_ld", "microdata", "table", "text", "model:openai", "model:gemini"]
 
 
 class PricingPlan(Contract):

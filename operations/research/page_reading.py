@@ -27,7 +27,7 @@ _TRIAL_DAYS = re.compile(r"\b(\d{1,3})[- ]day (?:free )?trial\b", re.I)
 _TRIAL = re.compile(r"\bfree trial\b|\btry (?:it )?(?:for )?free\b", re.I)
 _RATING = re.compile(r"\b([0-5](?:\.\d)?) out of 5\b", re.I)
 _REVIEWS = re.compile(r"\b([\d,]+) reviews?\b", re.I)
-_LISTED = re.compile(r"^(categories|top (?:[\w&' .-]+ )?alternatives|competitors)\s*:\s*(.+)$", re.I)
+_LISTED = re.compile(r"^(categories|top (?:[\w&' .-]+ )?alternatives|competitors)\s*:\s*(.*)$", re.I)
 
 
 @dataclass(slots=True)
@@ -230,20 +230,23 @@ def read_pricing(markup: Markup) -> Found:
     return found
 
 
-def _list_after(markup: Markup, heading: re.Pattern[str]) -> list[str]:
+def _list_after(markup: Markup, heading: re.Pattern[str]) -> list[str] | None:
+    """Return the list items under the first heading matching heading ([] when it lists none), or None."""
     blocks = markup.blocks
+    listed: list[str] | None = None
     for index, (_, text) in enumerate(blocks):
         if markup.is_heading(index) and heading.search(text):
             items: list[str] = []
-            for tag, item in blocks[index + 1 :]:
-                if tag != "li":
-                    if items:
-                        break
-                    continue
-                items.append(item)
+            for position in range(index + 1, len(blocks)):
+                tag, item = blocks[position]
+                if tag == "li":
+                    items.append(item)
+                elif items or markup.is_heading(position):
+                    break
             if items:
                 return items
-    return []
+            listed = []  # the heading is there, with nothing under it: the page lists none
+    return listed
 
 
 def read_g2(markup: Markup) -> Found:
@@ -265,10 +268,8 @@ def read_g2(markup: Markup) -> Found:
         found.put("rating", float(rating.group(1)), "text")
     if (reviews := _REVIEWS.search(text)) is not None:
         found.put("review_count", int(reviews.group(1).replace(",", "")), "text")
-    categories = _list_after(markup, re.compile(r"^categor", re.I))
-    found.put("categories", categories or None, "text")
-    alternatives = _list_after(markup, re.compile(r"alternatives|competitors", re.I))
-    found.put("alternatives", alternatives or None, "text")
+    found.put("categories", _list_after(markup, re.compile(r"^categor", re.I)), "text")
+    found.put("alternatives", _list_after(markup, re.compile(r"alternatives|competitors", re.I)), "text")
     for _, line in markup.blocks:
         listed = _LISTED.match(line)
         if listed is not None:

@@ -2,8 +2,10 @@
 
 The truth (plans, prices, trial, rating, categories, alternatives) is drawn from the world's own
 pricing facts and relations with a per-company random stream, so tests compute the same truth the
-sandbox rendered. Pricing pages come in four layouts (JSON-LD, microdata, a table, text only), G2
-pages in two (JSON-LD, text only); the layout is the company's, drawn from its stream too.
+sandbox rendered. Pricing pages come in five layouts (JSON-LD, microdata, a table, plan cards in the
+text, and prose), G2 pages in three (JSON-LD, labelled text, prose); the layout is the company's. The
+prose layouts say their facts in sentences ("Pro costs 49 dollars per user each month") that no
+markup or pattern gives: only a model reads them, as on many real pages.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from dataclasses import dataclass
 from providers.sandbox.world import World
 from providers.sandbox.world_companies import Company
 
-PRICING_LAYOUTS = ("json_ld", "microdata", "table", "text")
-G2_LAYOUTS = ("json_ld", "text")
+PRICING_LAYOUTS = ("json_ld", "microdata", "table", "text", "prose")
+G2_LAYOUTS = ("json_ld", "text", "prose")
 _NAMES = {
     "generic": ("Starter", "Pro", "Business", "Premium"),
     "persona_based": ("Solo", "Team", "Company", "Agency"),
@@ -30,6 +32,8 @@ SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£"}
 _UNIT = {"seat_based": "seat", "usage_based": "1000_requests"}
 UNIT_WORDS = {"seat": "user", "1000_requests": "1,000 requests", "account": None}
 _STARTS = (9, 12, 15, 19, 25, 29, 39, 49)
+_MONEY_WORDS = {"USD": "dollars", "EUR": "euros", "GBP": "pounds"}
+_UNIT_PHRASES = {"seat": " per user", "1000_requests": " per 1,000 requests", "account": ""}
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,10 +239,38 @@ def _table(truth: PricingTruth) -> str:
     return f"<table class=compare>{head}<tbody>{rows}</tbody></table>"
 
 
+def plan_sentence(plan: Plan, variant: int) -> str:
+    """Say a plan in a sentence, as a prose page does (no currency sign, no pattern a reader keys on)."""
+    if plan.price is None:
+        return (
+            f"{plan.name} is priced for each customer: speak with our team about an agreement that fits.",
+            f"For {plan.name}, we agree a price with you once we understand your needs.",
+        )[variant % 2]
+    if plan.price == 0:
+        return (
+            f"The {plan.name} edition costs nothing, for as long as you like.",
+            f"Anyone can use {plan.name} without paying anything.",
+        )[variant % 2]
+    amount = f"{plan.price:g} {_MONEY_WORDS[plan.currency]}{_UNIT_PHRASES[plan.unit]}"
+    return (
+        f"{plan.name} costs {amount} each {plan.billing_period}.",
+        f"Teams that choose {plan.name} pay {amount} every {plan.billing_period}.",
+    )[variant % 2]
+
+
+def _prose(truth: PricingTruth) -> str:
+    return "".join(
+        f"<p>{html.escape(plan_sentence(plan, position + len(truth.domain)))}</p>"
+        for position, plan in enumerate(truth.plans)
+    )
+
+
 def pricing_html(company: Company, truth: PricingTruth) -> str:
     """Render the company's pricing page in its layout."""
     head = _json_ld(company, truth) if truth.layout == "json_ld" else ""
-    if truth.layout == "microdata":
+    if truth.layout == "prose":
+        plans = _prose(truth)
+    elif truth.layout == "microdata":
         plans = _microdata(truth)
     elif truth.layout == "table":
         plans = _table(truth)
@@ -274,6 +306,15 @@ def g2_html(company: Company, truth: G2Truth) -> str:
             f"<h2>Categories</h2><ul class=categories>{cats}</ul>"
             f"<h2>Top {html.escape(company.name)} Alternatives</h2><ul class=alternatives>{alts}</ul>"
         )
+    elif truth.layout == "prose":
+        head = ""
+        body = (
+            f"<h1>{html.escape(company.name)} Reviews &amp; Product Details</h1>"
+            f"<p>Reviewers rate {html.escape(company.name)} {truth.rating} stars on average, across "
+            f"{truth.review_count:,} ratings from verified users.</p>"
+            f"<p>You will find it listed under {html.escape(_series(truth.categories))}.</p>"
+            f"<p>Buyers weighing it up often compare it with {html.escape(_series(truth.alternatives))}.</p>"
+        )
     else:
         head = ""
         body = (
@@ -283,6 +324,13 @@ def g2_html(company: Company, truth: G2Truth) -> str:
             f"<p>Top alternatives: {html.escape(', '.join(truth.alternatives))}</p>"
         )
     return _page(f"{company.name} Reviews 2026 | G2", head, body)
+
+
+def _series(names: tuple[str, ...]) -> str:
+    """Join names as a sentence does: `A`, `A and B`, `A, B and C`; `no other product` when empty."""
+    if not names:
+        return "no other product"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def robots_txt(truth: PricingTruth | None) -> str:

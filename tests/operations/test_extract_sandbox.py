@@ -39,11 +39,9 @@ async def test_pages_read_through_the_gateway_equal_the_world(
         result = await run_op(pool, "company.research.extract_pricing", {"company_domain": company.domain})
         assert result.status is OperationStatus.FOUND, result.error
         assert result.output is not None and result.output["plans"] == [p.facts() for p in truth.plans]
-        assert [(a.provider, a.action, a.http_status) for a in result.attempts][-1] == (
-            "web",
-            "fetch_page",
-            200,
-        )
+        # A page in prose is read by the model, through its gateway like any provider call.
+        last = ("openai", "read_page", 200) if layout == "prose" else ("web", "fetch_page", 200)
+        assert [(a.provider, a.action, a.http_status) for a in result.attempts][-1] == last
     for layout in G2_LAYOUTS:
         company = next(c for c in world.companies() if (t := g2_truth(world, c)) and t.layout == layout)
         g2 = g2_truth(world, company)
@@ -53,6 +51,7 @@ async def test_pages_read_through_the_gateway_equal_the_world(
         assert result.output is not None
         assert (result.output["rating"], result.output["review_count"]) == (g2.rating, g2.review_count)
         assert result.output["alternatives"] == list(g2.alternatives)
+        assert result.output["categories"] == list(g2.categories)
 
 
 async def test_politeness_and_the_cache_on_the_real_path(

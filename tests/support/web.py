@@ -1,4 +1,5 @@
-"""The sandboxed web in process: a caller that sends the web lane's requests to the sandbox app over ASGI."""
+"""The sandboxed web in process: a caller that sends the web lane's requests (and the models' page
+reading) to the sandbox app over ASGI."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any
 
 import httpx
 
-from providers.base import Action, Credentials, ProviderResult, RequestSpec
+from providers.base import Action, Credentials, Outcome, ProviderResult, RequestSpec
 from providers.http import HttpResponse
 from providers.registry import get_provider
-from providers.sandbox.app import create_sandbox_app
+from providers.sandbox.app import DEFAULT_SANDBOX_KEY, create_sandbox_app
+from providers.sandbox.routes.gemini import GeminiSandbox
+from providers.sandbox.routes.openai import OpenAISandbox
 from providers.sandbox.routes.web import WebSandbox
 from providers.sandbox.web_pages import pricing_truth
 from providers.sandbox.world import World
@@ -21,26 +24,51 @@ from providers.web.safety import TargetGuard, fixed_resolver
 
 @dataclass
 class AsgiWebCaller:
-    """Run web actions against the sandbox app in this process (no server, no gateway); log every call."""
+    """Run web and model actions against the sandbox app in this process (no server, no gateway).
+
+    `keyed` names the models that have a key (both by default); a model without one is skipped, as
+    the gateway skips it. Every call is logged, skipped ones included.
+    """
 
     world: World
+    keyed: tuple[str, ...] = ("openai", "gemini")
     calls: list[tuple[str, Mapping[str, Any], ProviderResult]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        app = create_sandbox_app(self.world, {"web": WebSandbox})
+        app = create_sandbox_app(
+            self.world, {"web": WebSandbox, "openai": OpenAISandbox, "gemini": GeminiSandbox}
+        )
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox")
 
     async def call(self, provider: str, action: str, inputs: Mapping[str, Any]) -> ProviderResult:
-        """Build, send and parse one web action, as the gateway would."""
+        """Build, send and parse one action, as the gateway would."""
         spec = get_provider(provider).actions[action]
         assert isinstance(spec, Action)
-        request = spec.build(inputs, Credentials(None))
-        assert isinstance(request, RequestSpec)
-        sent = await self.http.request("GET", "/web" + request.path, headers=dict(request.headers))
+        key = DEFAULT_SANDBOX_KEY if provider in self.keyed else None
+        request = spec.build(inputs, Credentials(key))
+        if not isinstance(request, RequestSpec):
+            answer = ProviderResult(provider=provider, action=action, outcome=Outcome.SKIPPED)
+            self.calls.append((action, dict(inputs), answer))
+            return answer
+        sent = await self.http.request(
+            request.method,
+            f"/{provider}{request.path}",
+            headers=dict(request.headers),
+            params=request.params,
+            json=request.json,
+        )
         headers = {k.lower(): v for k, v in sent.headers.items()}
         answer = spec.parse(HttpResponse(sent.status_code, headers, sent.content, 1.0))
         self.calls.append((action, dict(inputs), answer))
         return answer
+
+    def asked(self) -> list[tuple[str, list[str]]]:
+        """Return (provider, fields) of each model call that was sent, in order."""
+        return [
+            (answer.provider, list(inputs["fields"]))
+            for action, inputs, answer in self.calls
+            if action == "read_page" and answer.outcome is not Outcome.SKIPPED
+        ]
 
     def pages_fetched(self) -> list[int | None]:
         """Return the HTTP status of each page request made, in order."""

@@ -27,6 +27,7 @@ from providers._goal_prompts import TASK_LINE
 from providers._research_prompts import ResearchPrompt, read_prompt
 from providers.sandbox.app import SandboxProvider
 from providers.sandbox.goal_reader import answer_json
+from providers.sandbox.page_reader import page_answer
 from providers.sandbox.world import World
 
 ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
@@ -156,7 +157,9 @@ class GeminiSandbox(SandboxProvider):
         answer = (
             research_answer(self.world, self.name, prompt) if prompt else {"url": None, "confidence": 0.0}
         )
-        reply = (TASK_LINE in text and answer_json(text)) or json.dumps(answer)
+        reply = (
+            (TASK_LINE in text and answer_json(text)) or page_answer(self.world, text) or json.dumps(answer)
+        )
         config = body.get("generationConfig") if isinstance(body, dict) else None
         if not isinstance(config, dict) or config.get("responseMimeType") != "application/json":
             reply = f"```json\n{reply}\n```"

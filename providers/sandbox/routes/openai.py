@@ -26,6 +26,7 @@ from providers._goal_prompts import TASK_LINE
 from providers._research_prompts import read_prompt
 from providers.sandbox.app import SandboxProvider
 from providers.sandbox.goal_reader import answer_json
+from providers.sandbox.page_reader import page_answer
 from providers.sandbox.routes.gemini import research_answer
 
 CREATED = 1_793_491_200  # the world's date, 2026-11-01, so answers never drift
@@ -115,7 +116,9 @@ class OpenAISandbox(SandboxProvider):
         answer = (
             research_answer(self.world, self.name, prompt) if prompt else {"url": None, "confidence": 0.0}
         )
-        content = (TASK_LINE in user and answer_json(user)) or json.dumps(answer)
+        content = (
+            (TASK_LINE in user and answer_json(user)) or page_answer(self.world, user) or json.dumps(answer)
+        )
         reply = content if json_mode else f"```json\n{content}\n```"
         self.charge(1)
         prompt_tokens, reply_tokens = sum(len(t) for t in texts) // 4 + 10, len(reply) // 4 + 1
