@@ -10,8 +10,9 @@ journal. Around the calls, this module decides:
 - redirects: followed by the fetcher (the HTTP client never does), at most `max_redirects`;
 - the cache: a page fetched within `fresh_for_s` is answered without a request; after that, it is
   revalidated with its ETag / Last-Modified, and a 304 costs no body.
-Politeness lanes, robots rules and the in-memory cache are per process: workers of a cluster each keep
-their own (a `PageCache` can be shared, e.g. a PostgreSQL table, by passing one in).
+Politeness lanes and robots rules are per process: workers of a cluster each keep their own. The page
+cache is the process's in-memory one unless `use_cache` gives the process client a shared one (the
+engine's workers put PostgreSQL behind their memory: `cluster/page_cache.py`, via `TieredPageCache`).
 """
 
 from __future__ import annotations
@@ -81,6 +82,44 @@ class MemoryPageCache:
         self._pages.move_to_end(page.url)
         while len(self._pages) > self.max_pages:
             self._pages.popitem(last=False)
+
+
+class TieredPageCache:
+    """A near cache (this process's memory) in front of a far one (shared, e.g. PostgreSQL).
+
+    A get asks the near cache first and takes its copy while it is fresh (fetched less than fresh_for_s
+    ago); otherwise it asks the far cache too, keeps the newer of the two copies near, and returns it,
+    so a page another worker fetched or revalidated is seen here. A put writes both.
+    """
+
+    def __init__(
+        self,
+        near: PageCache,
+        far: PageCache,
+        *,
+        fresh_for_s: float = FRESH_FOR_S,
+        clock: Clock = time.time,
+    ) -> None:
+        self.near = near
+        self.far = far
+        self.fresh_for_s = fresh_for_s
+        self.clock = clock
+
+    async def get(self, url: str) -> CachedPage | None:
+        """Return the freshest copy of url: the near one while fresh, else the newer of near and far."""
+        near = await self.near.get(url)
+        if near is not None and self.clock() - near.fetched_at < self.fresh_for_s:
+            return near
+        far = await self.far.get(url)
+        if far is None or (near is not None and near.fetched_at >= far.fetched_at):
+            return near
+        await self.near.put(far)
+        return far
+
+    async def put(self, page: CachedPage) -> None:
+        """Keep page in both caches."""
+        await self.near.put(page)
+        await self.far.put(page)
 
 
 def domain_of(host: str) -> str:
@@ -244,3 +283,8 @@ def process_client() -> WebClient:
     if _CLIENT is None:
         _CLIENT = WebClient()
     return _CLIENT
+
+
+def use_cache(cache: PageCache) -> None:
+    """Make the process client keep its pages in cache (its lanes and robots rules stay as they are)."""
+    process_client().cache = cache
