@@ -5,7 +5,8 @@ request goes through the gateway (its retries, its shared limit) and becomes an 
 journal. Around the calls, this module decides:
 - target safety: every hop's host is resolved and checked (`providers/web/safety.py`);
 - robots.txt: read once per host and kept for a day (RFC 9309's longest cache), then obeyed for
-  every hop, redirects included; an unreachable robots.txt disallows the host for this fetch;
+  every hop, redirects included, as RFC 9309 matches it (`providers/web/robots.py`: our group by
+  product token, the longest rule, `*` and `$`); an unreachable robots.txt disallows the host for this fetch;
 - politeness: at most one request per `interval_s` (1 s) per domain, robots.txt included;
 - redirects: followed by the fetcher (the HTTP client never does), at most `max_redirects`;
 - the cache: a page fetched within `fresh_for_s` is answered without a request; after that, it is
@@ -24,10 +25,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
-from urllib.robotparser import RobotFileParser
 
 from providers.base import Outcome, ProviderResult
 from providers.web import FETCH_PAGE, FETCH_ROBOTS, NAME, target
+from providers.web.robots import RobotsRules
 from providers.web.safety import TargetGuard, guard_from_environment
 
 Call = Callable[[str, str, Mapping[str, Any]], Awaitable[ProviderResult]]
@@ -152,7 +153,7 @@ class DomainLanes:
 
 @dataclass(slots=True)
 class _Rules:
-    parser: RobotFileParser
+    rules: RobotsRules
     expires: float
 
 
@@ -164,20 +165,22 @@ class RobotsBook:
         self.clock = clock
         self._rules: dict[str, _Rules] = {}
 
-    def known(self, host: str) -> RobotFileParser | None:
+    def known(self, host: str) -> RobotsRules | None:
         """Return host's unexpired rules, if read."""
-        rules = self._rules.get(host)
-        return rules.parser if rules is not None and rules.expires > self.clock() else None
+        kept = self._rules.get(host)
+        return kept.rules if kept is not None and kept.expires > self.clock() else None
 
-    def learn(self, host: str, answer: ProviderResult) -> RobotFileParser:
-        """Keep the rules an answer of fetch_robots gave (everything disallowed when it gave none)."""
-        parser = RobotFileParser()
+    def learn(self, host: str, answer: ProviderResult) -> RobotsRules:
+        """Keep the rules an answer of fetch_robots gave (everything disallowed when it gave none).
+
+        A 4xx answer comes as no rules (everything allowed) and is kept like any other; an
+        unreachable robots.txt (5xx, network) disallows the host for this fetch and is not kept.
+        """
         if answer.outcome is Outcome.FOUND and answer.data is not None:
-            parser.parse(str(answer.data.get("rules") or "").splitlines())
-            self._rules[host] = _Rules(parser, self.clock() + self.ttl_s)
-        else:
-            parser.parse(["User-agent: *", "Disallow: /"])  # RFC 9309: unreachable rules forbid, for now
-        return parser
+            rules = RobotsRules.parse(str(answer.data.get("rules") or ""))
+            self._rules[host] = _Rules(rules, self.clock() + self.ttl_s)
+            return rules
+        return RobotsRules.disallow_all()  # RFC 9309: unreachable rules forbid, for now
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +267,7 @@ class WebClient:
         if rules is None:
             await self.lanes.wait(host)
             rules = self.robots.learn(host, await call(NAME, FETCH_ROBOTS, {"url": url}))
-        return rules.can_fetch(USER_AGENT, url)
+        return rules.allowed(USER_AGENT, url)
 
 
 def canonical(url: str) -> str:
