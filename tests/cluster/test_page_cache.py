@@ -102,3 +102,10 @@ def test_the_process_client_is_given_the_postgres_cache_once(
     assert cache.far.engine is engine
     use_postgres_page_cache(engine)  # a later chunk in the same process keeps the same cache
     assert fetcher.process_client().cache is cache
+
+
+async def test_a_page_postgres_cannot_keep_is_dropped_not_raised(engine: Engine) -> None:
+    cache = PostgresPageCache(engine)
+    url = "https://acme.com/nul"
+    await cache.put(CachedPage(url, url, "<html>\x00</html>", None, None, 1_800_000_000.0))  # text has no NUL
+    assert await cache.get(url) is None
