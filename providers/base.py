@@ -65,6 +65,7 @@ class RequestSpec:
     params: Mapping[str, str] | None = None
     json: Any = None
     timeout_s: float | None = None
+    max_body_bytes: int | None = None  # stop reading a body over this (the response comes back truncated)
 
 
 @dataclass(frozen=True, slots=True)

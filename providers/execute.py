@@ -70,6 +70,7 @@ def _absolute(endpoint: Endpoint, spec: RequestSpec) -> HttpRequest:
         params=spec.params,
         json=spec.json,
         timeout_s=timeout,
+        max_body_bytes=spec.max_body_bytes,
     )
 
 

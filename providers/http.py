@@ -26,7 +26,10 @@ Design decisions:
   layer, which sees every status as returned and every network failure as a TransportError.
 - No cookie jar: one client is shared by all providers and tenants, so no state may carry between calls.
 - Bodies are kept as bytes after transfer decoding (gzip/deflate undone, nothing else); JSON is encoded
-  and parsed with orjson. A client binds to the event loop of its first call and must stay there.
+  and parsed with orjson. A request may cap its body (`max_body_bytes`, counted after decoding): a
+  declared Content-Length over the cap stops before reading, and a body that grows past it stops
+  there; either way the response comes back `truncated` and its connection is closed, not pooled.
+- A client binds to the event loop of its first call and must stay there.
 - Network failures surface as `TransportError` only; its message names the method and the URL without
   its query string, since providers often take API keys as query parameters.
 """
@@ -79,16 +82,20 @@ class HttpRequest:
     params: Mapping[str, str] | None = None
     json: Any = None
     timeout_s: float | None = None
+    max_body_bytes: int | None = None  # read no more of the body than this (None: all of it)
 
 
 @dataclass(frozen=True, slots=True)
 class HttpResponse:
-    """A complete HTTP response, whatever its status."""
+    """A complete HTTP response, whatever its status (its body cut short only when `truncated`)."""
 
     status: int
     headers: Mapping[str, str]
     body: bytes
     elapsed_ms: float
+    # The body was over the request's max_body_bytes: reading stopped at the cap and `body` holds at
+    # most its first max_body_bytes (nothing when the declared Content-Length was already over).
+    truncated: bool = False
 
     def json(self) -> Any:
         """Parse the body as JSON, raising MalformedBody when it is not."""
@@ -180,6 +187,8 @@ class HttpClient:
         timeout_s = self._default_timeout_s if request.timeout_s is None else request.timeout_s
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be > 0, got {timeout_s}")
+        if request.max_body_bytes is not None and request.max_body_bytes < 0:
+            raise ValueError(f"max_body_bytes must be >= 0, got {request.max_body_bytes}")
         session = self._open_session()
         headers, data = _outgoing(request)
         self._requests += 1
@@ -196,9 +205,9 @@ class HttpClient:
                     allow_redirects=False,
                 ) as raw,
             ):
-                body = await raw.read()
                 status = raw.status
                 response_headers = _lower_cased(raw.headers)
+                body, truncated = await _read_body(raw, request)
         # aiohttp's socket timeouts are TimeoutError subclasses too, hence checked before connection errors.
         except TimeoutError as exc:
             raise self._failure(
@@ -218,7 +227,9 @@ class HttpClient:
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         self._responses += 1
         self._total_elapsed_ms += elapsed_ms
-        return HttpResponse(status=status, headers=response_headers, body=body, elapsed_ms=elapsed_ms)
+        return HttpResponse(
+            status=status, headers=response_headers, body=body, elapsed_ms=elapsed_ms, truncated=truncated
+        )
 
     def _open_session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -253,6 +264,28 @@ class HttpClient:
         return TransportError(
             f"{request.method} {_redacted(request.url)}: {what} (after {elapsed_ms:.0f} ms)", kind, elapsed_ms
         )
+
+
+async def _read_body(raw: aiohttp.ClientResponse, request: HttpRequest) -> tuple[bytes, bool]:
+    """Read the body, up to the request's cap: (body, whether it was over the cap and cut short)."""
+    limit = request.max_body_bytes
+    if limit is None:
+        return await raw.read(), False
+    declared = raw.content_length
+    # A HEAD, 204 or 304 declares the length of a body it does not carry.
+    bodiless = request.method.upper() == "HEAD" or raw.status in (204, 304)
+    if declared is not None and declared > limit and not bodiless:
+        raw.close()  # unread bytes are left on the wire: the connection cannot be reused
+        return b"", True
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in raw.content.iter_any():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raw.close()
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
 
 
 def _outgoing(request: HttpRequest) -> tuple[Mapping[str, str], bytes | None]:

@@ -16,6 +16,10 @@ URL is upgraded.
 One action call is one HTTP request: redirects, robots.txt, per-domain politeness, target safety and
 the page cache are the fetcher's (`providers/web/fetcher.py`), which calls these actions one request
 at a time so that each request is an attempt in the journal.
+
+Bodies are capped at `MAX_BODY_BYTES` while they stream in (`RequestSpec.max_body_bytes`): a page
+declaring a longer Content-Length is not read at all, and a longer one is cut off at the cap; either is
+refused, as an over-cap body always was.
 """
 
 from __future__ import annotations
@@ -70,7 +74,14 @@ def target(url: str) -> tuple[str, str]:
 
 
 def _spec(host: str, path: str, headers: Mapping[str, str]) -> RequestSpec:
-    return RequestSpec("GET", f"//{host}{path}", headers=dict(headers), timeout_s=PAGE_TIMEOUT_S)
+    # The HTTP client stops reading at the cap (or before, on a declared Content-Length over it).
+    return RequestSpec(
+        "GET",
+        f"//{host}{path}",
+        headers=dict(headers),
+        timeout_s=PAGE_TIMEOUT_S,
+        max_body_bytes=MAX_BODY_BYTES,
+    )
 
 
 def build_fetch_page(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
@@ -122,6 +133,8 @@ def _refused(action: str, response: HttpResponse, why: str) -> ProviderResult:
 
 
 def _too_big(response: HttpResponse) -> bool:
+    if response.truncated:  # the client stopped reading at the cap
+        return True
     declared = response.headers.get("content-length", "")
     return (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(response.body) > MAX_BODY_BYTES
 

@@ -5,13 +5,15 @@ request goes through the gateway (its retries, its shared limit) and becomes an 
 journal. Around the calls, this module decides:
 - target safety: every hop's host is resolved and checked (`providers/web/safety.py`);
 - robots.txt: read once per host and kept for a day (RFC 9309's longest cache), then obeyed for
-  every hop, redirects included; an unreachable robots.txt disallows the host for this fetch;
+  every hop, redirects included, as RFC 9309 matches it (`providers/web/robots.py`: our group by
+  product token, the longest rule, `*` and `$`); an unreachable robots.txt disallows the host for this fetch;
 - politeness: at most one request per `interval_s` (1 s) per domain, robots.txt included;
 - redirects: followed by the fetcher (the HTTP client never does), at most `max_redirects`;
 - the cache: a page fetched within `fresh_for_s` is answered without a request; after that, it is
   revalidated with its ETag / Last-Modified, and a 304 costs no body.
-Politeness lanes, robots rules and the in-memory cache are per process: workers of a cluster each keep
-their own (a `PageCache` can be shared, e.g. a PostgreSQL table, by passing one in).
+Politeness lanes and robots rules are per process: workers of a cluster each keep their own. The page
+cache is the process's in-memory one unless `use_cache` gives the process client a shared one (the
+engine's workers put PostgreSQL behind their memory: `cluster/page_cache.py`, via `TieredPageCache`).
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
-from urllib.robotparser import RobotFileParser
 
 from providers.base import Outcome, ProviderResult
 from providers.web import FETCH_PAGE, FETCH_ROBOTS, NAME, target
+from providers.web.robots import RobotsRules
 from providers.web.safety import TargetGuard, guard_from_environment
 
 Call = Callable[[str, str, Mapping[str, Any]], Awaitable[ProviderResult]]
@@ -83,6 +85,44 @@ class MemoryPageCache:
             self._pages.popitem(last=False)
 
 
+class TieredPageCache:
+    """A near cache (this process's memory) in front of a far one (shared, e.g. PostgreSQL).
+
+    A get asks the near cache first and takes its copy while it is fresh (fetched less than fresh_for_s
+    ago); otherwise it asks the far cache too, keeps the newer of the two copies near, and returns it,
+    so a page another worker fetched or revalidated is seen here. A put writes both.
+    """
+
+    def __init__(
+        self,
+        near: PageCache,
+        far: PageCache,
+        *,
+        fresh_for_s: float = FRESH_FOR_S,
+        clock: Clock = time.time,
+    ) -> None:
+        self.near = near
+        self.far = far
+        self.fresh_for_s = fresh_for_s
+        self.clock = clock
+
+    async def get(self, url: str) -> CachedPage | None:
+        """Return the freshest copy of url: the near one while fresh, else the newer of near and far."""
+        near = await self.near.get(url)
+        if near is not None and self.clock() - near.fetched_at < self.fresh_for_s:
+            return near
+        far = await self.far.get(url)
+        if far is None or (near is not None and near.fetched_at >= far.fetched_at):
+            return near
+        await self.near.put(far)
+        return far
+
+    async def put(self, page: CachedPage) -> None:
+        """Keep page in both caches."""
+        await self.near.put(page)
+        await self.far.put(page)
+
+
 def domain_of(host: str) -> str:
     """Return the politeness key of a host: lower-cased, without port and `www.`."""
     bare = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
@@ -113,7 +153,7 @@ class DomainLanes:
 
 @dataclass(slots=True)
 class _Rules:
-    parser: RobotFileParser
+    rules: RobotsRules
     expires: float
 
 
@@ -125,20 +165,22 @@ class RobotsBook:
         self.clock = clock
         self._rules: dict[str, _Rules] = {}
 
-    def known(self, host: str) -> RobotFileParser | None:
+    def known(self, host: str) -> RobotsRules | None:
         """Return host's unexpired rules, if read."""
-        rules = self._rules.get(host)
-        return rules.parser if rules is not None and rules.expires > self.clock() else None
+        kept = self._rules.get(host)
+        return kept.rules if kept is not None and kept.expires > self.clock() else None
 
-    def learn(self, host: str, answer: ProviderResult) -> RobotFileParser:
-        """Keep the rules an answer of fetch_robots gave (everything disallowed when it gave none)."""
-        parser = RobotFileParser()
+    def learn(self, host: str, answer: ProviderResult) -> RobotsRules:
+        """Keep the rules an answer of fetch_robots gave (everything disallowed when it gave none).
+
+        A 4xx answer comes as no rules (everything allowed) and is kept like any other; an
+        unreachable robots.txt (5xx, network) disallows the host for this fetch and is not kept.
+        """
         if answer.outcome is Outcome.FOUND and answer.data is not None:
-            parser.parse(str(answer.data.get("rules") or "").splitlines())
-            self._rules[host] = _Rules(parser, self.clock() + self.ttl_s)
-        else:
-            parser.parse(["User-agent: *", "Disallow: /"])  # RFC 9309: unreachable rules forbid, for now
-        return parser
+            rules = RobotsRules.parse(str(answer.data.get("rules") or ""))
+            self._rules[host] = _Rules(rules, self.clock() + self.ttl_s)
+            return rules
+        return RobotsRules.disallow_all()  # RFC 9309: unreachable rules forbid, for now
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +267,7 @@ class WebClient:
         if rules is None:
             await self.lanes.wait(host)
             rules = self.robots.learn(host, await call(NAME, FETCH_ROBOTS, {"url": url}))
-        return rules.can_fetch(USER_AGENT, url)
+        return rules.allowed(USER_AGENT, url)
 
 
 def canonical(url: str) -> str:
@@ -244,3 +286,8 @@ def process_client() -> WebClient:
     if _CLIENT is None:
         _CLIENT = WebClient()
     return _CLIENT
+
+
+def use_cache(cache: PageCache) -> None:
+    """Make the process client keep its pages in cache (its lanes and robots rules stay as they are)."""
+    process_client().cache = cache

@@ -3,7 +3,8 @@
 Company sites (any world domain) serve `/robots.txt`, `/pricing` (404 for companies without one;
 a 301 to `/plans` for some), and the pages tests need: `/old-pricing` (301 to `/pricing`),
 `/loop/<n>` (an endless chain of 302s), `/slow-pricing` (the page after 1.5 s), `/huge-pricing`
-(over 2 MB), `/pricing.pdf` (not HTML) and `/internal/pricing` (disallowed by robots.txt).
+(over 2 MB, its length declared), `/huge-streamed-pricing` (over 2 MB in chunks, no length declared),
+`/pricing.pdf` (not HTML) and `/internal/pricing` (disallowed by robots.txt).
 `www.g2.com` serves `/products/<slug>/reviews`. Pages carry an ETag and a Last-Modified and answer a
 matching conditional request with 304. No key is needed: web pages are public.
 """
@@ -15,6 +16,7 @@ import asyncio
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from providers.sandbox.app import SandboxProvider
 from providers.sandbox.web_pages import (
@@ -31,7 +33,28 @@ from providers.sandbox.world_companies import Company
 G2_HOSTS = frozenset({"www.g2.com", "g2.com"})
 LAST_MODIFIED = "Mon, 02 Nov 2026 08:00:00 GMT"
 HUGE_BYTES = 3 * 1024 * 1024
+HUGE_CHUNK = 64 * 1024
 SLOW_S = 1.5
+
+
+class _HugeStreamed(Response):
+    """A page over the cap sent in chunks with no Content-Length (chunked transfer encoding).
+
+    Not a StreamingResponse: that one stops at the first `http.disconnect` its receive gives, and the
+    sandbox's gate replays the request body once, then says disconnect.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(media_type="text/html")
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": b"<html><body>", "more_body": True})
+        for _ in range(HUGE_BYTES // HUGE_CHUNK):
+            await send({"type": "http.response.body", "body": b"x" * HUGE_CHUNK, "more_body": True})
+            await asyncio.sleep(0)
+        await send({"type": "http.response.body", "body": b"</body></html>", "more_body": False})
 
 
 def _not_found() -> Response:
@@ -96,6 +119,8 @@ class WebSandbox(SandboxProvider):
             return Response(b"%PDF-1.4 plans", 200, media_type="application/pdf")
         if path == "/huge-pricing":
             return Response(b"<html><body>" + b"x" * HUGE_BYTES + b"</body></html>", media_type="text/html")
+        if path == "/huge-streamed-pricing":
+            return _HugeStreamed()
         if truth is None:
             return _not_found()
         if path == "/pricing" and truth.redirected:
