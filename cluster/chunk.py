@@ -41,7 +41,7 @@ from cluster.execution import (
 from cluster.journal import Replay, load_replay, resume_state
 from cluster.leases import BATCH
 from cluster.metrics import engine_metrics
-from cluster.page_cache import use_postgres_page_cache
+from cluster.page_cache import share_web_state
 from cluster.plan import Plan, PlannedStep, build_plan
 from cluster.sink import ENTITY_TYPES, JournalEntry, ResultSink, Scope
 from config import Settings
@@ -424,7 +424,7 @@ async def _run_chunk(
         holder = BudgetHolder(job.caps, book_lease(settings), settings.cluster)
         caller = BudgetedCaller(caller, holder, settings.providers)
     engine = engine_for(settings)
-    use_postgres_page_cache(engine)  # the page readers' fetches, shared by every worker (once per process)
+    share_web_state(engine)  # the page readers' fetches, shared by every worker (once per process)
     try:
         return await ChunkRunner(job, settings, caller, engine).run()
     finally:

@@ -1,4 +1,11 @@
-"""The web fetcher's page cache in PostgreSQL, behind each worker's memory: one fetch serves every worker.
+"""The web fetcher's shared state in PostgreSQL: its page cache, and one politeness lane per domain.
+
+Politeness: every worker of a cluster takes a domain's send slots from one `web_domain_slots` row, so
+the cluster as a whole sends at most one request per interval to a domain, however many workers
+fetch from it (per-process lanes would let N workers send N a second). Taking a slot is one atomic
+statement; when the database cannot be reached, the worker falls back to its own lane.
+
+The page cache: one fetch serves every worker.
 
 A page fetched by one chunk worker (or by an earlier batch) is read from the `web_pages` table by
 every other worker while it is fresh, and revalidated with its ETag / Last-Modified after that (a 304
@@ -25,13 +32,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from providers.web.fetcher import (
     CachedPage,
+    DomainLanes,
     MemoryPageCache,
     TieredPageCache,
     WebClient,
+    domain_of,
     process_client,
     use_cache,
+    use_lanes,
 )
-from store.repositories.web_cache import get_page, put_page
+from store.repositories.web_cache import get_page, put_page, take_send_slot
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +94,39 @@ class PostgresPageCache:
             put_page(conn, page=row)
 
 
+class PostgresDomainLanes:
+    """At most one request per interval_s per domain across every worker sharing the database."""
+
+    def __init__(self, engine: Engine, interval_s: float = 1.0) -> None:
+        self.engine = engine
+        self.interval_s = interval_s
+        self._fallback = DomainLanes(interval_s)
+
+    async def wait(self, host: str) -> None:
+        """Take the domain's next send slot in PostgreSQL and wait for it (else pace on a local lane)."""
+        domain = domain_of(host)
+        try:
+            wait_s = await asyncio.to_thread(self._take, domain)
+        except SQLAlchemyError as exc:
+            log.warning("shared lane unavailable for %s, pacing locally: %s", domain, exc)
+            await self._fallback.wait(host)
+            return
+        if wait_s > 0:
+            await asyncio.sleep(wait_s)
+
+    def _take(self, domain: str) -> float:
+        with self.engine.begin() as conn:
+            return take_send_slot(conn, domain=domain, interval_s=self.interval_s)
+
+
 _CONFIGURED: tuple[WebClient, Engine] | None = None
 
 
-def use_postgres_page_cache(engine: Engine, *, max_pages: int = 512) -> None:
-    """Put engine's `web_pages` behind this process's web client's memory cache (once per client, engine)."""
+def share_web_state(engine: Engine, *, max_pages: int = 512, interval_s: float = 1.0) -> None:
+    """Give this process's web client engine's lanes and page cache (once per client and engine).
+
+    The page cache: `web_pages` behind the worker's memory. The lanes: `web_domain_slots`.
+    """
     global _CONFIGURED
     client = process_client()
     if _CONFIGURED is not None and _CONFIGURED[0] is client and _CONFIGURED[1] is engine:
@@ -101,4 +139,5 @@ def use_postgres_page_cache(engine: Engine, *, max_pages: int = 512) -> None:
             clock=client.clock,
         )
     )
+    use_lanes(PostgresDomainLanes(engine, interval_s))
     _CONFIGURED = (client, engine)

@@ -692,4 +692,12 @@ web_pages = Table(
     Column("fetched_at", DateTime(timezone=True), nullable=False),  # last fetch or 304 revalidation
 )
 
+# The web lane's politeness, shared by every worker: a domain's next free send time.
+web_domain_slots = Table(
+    "web_domain_slots",
+    metadata,
+    Column("domain", Text, primary_key=True),
+    Column("next_at", DateTime(timezone=True), nullable=False),
+)
+
 TENANT_TABLES = tuple(t for t in metadata.sorted_tables if "org_id" in t.c and t.name != "orgs")

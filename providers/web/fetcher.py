@@ -11,9 +11,10 @@ journal. Around the calls, this module decides:
 - redirects: followed by the fetcher (the HTTP client never does), at most `max_redirects`;
 - the cache: a page fetched within `fresh_for_s` is answered without a request; after that, it is
   revalidated with its ETag / Last-Modified, and a 304 costs no body.
-Politeness lanes and robots rules are per process: workers of a cluster each keep their own. The page
-cache is the process's in-memory one unless `use_cache` gives the process client a shared one (the
-engine's workers put PostgreSQL behind their memory: `cluster/page_cache.py`, via `TieredPageCache`).
+Robots rules are per process. Politeness lanes and the page cache are the process's own unless
+`use_lanes` / `use_cache` give the process client shared ones: the engine's workers take each domain's
+send slots from PostgreSQL, so a cluster keeps one lane per domain, and put PostgreSQL behind their
+memory cache (`cluster/page_cache.py`, via `TieredPageCache`).
 """
 
 from __future__ import annotations
@@ -129,6 +130,14 @@ def domain_of(host: str) -> str:
     return bare.lower().removeprefix("www.")
 
 
+class Lanes(Protocol):
+    """Politeness: when a request to a host may go out."""
+
+    async def wait(self, host: str) -> None:
+        """Wait for the host's domain's next send time, and take it."""
+        ...
+
+
 class DomainLanes:
     """At most one request per interval_s per domain, in this process.
 
@@ -205,7 +214,7 @@ class WebClient:
     """The shared pieces of one process's fetching: lanes, robots rules, cache and the target guard."""
 
     cache: PageCache = field(default_factory=MemoryPageCache)
-    lanes: DomainLanes = field(default_factory=DomainLanes)
+    lanes: Lanes = field(default_factory=DomainLanes)
     robots: RobotsBook = field(default_factory=RobotsBook)
     guard: TargetGuard | None = None  # None: the process's guard (guard_from_environment)
     fresh_for_s: float = FRESH_FOR_S
@@ -286,6 +295,11 @@ def process_client() -> WebClient:
     if _CLIENT is None:
         _CLIENT = WebClient()
     return _CLIENT
+
+
+def use_lanes(lanes: Lanes) -> None:
+    """Make the process client pace its requests by lanes (e.g. lanes shared by a cluster's workers)."""
+    process_client().lanes = lanes
 
 
 def use_cache(cache: PageCache) -> None:

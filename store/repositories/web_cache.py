@@ -1,6 +1,9 @@
-"""The web lane's page cache in PostgreSQL: a page by the URL asked for, replaced as it is refetched.
+"""The web lane's shared state in PostgreSQL: the page cache, and each domain's next send time.
 
-Shared by every worker and durable across restarts, unlike the fetcher's in-process cache. The
+A page is kept by the URL asked for, replaced as it is refetched. Shared by every worker and durable
+across restarts, unlike the fetcher's in-process cache. A domain's slot row is what keeps one
+politeness lane for the whole cluster: taking a slot is one atomic statement (the row's lock orders
+workers asking at once), timed by the database's clock, so workers' clocks need not agree. The
 rows are plain dicts with the fetcher's `CachedPage` fields (`fetched_at` as epoch seconds), since
 store imports nothing of providers; whoever wires the cache converts.
 """
@@ -10,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from store.tables import web_pages
@@ -39,3 +42,20 @@ def put_page(conn: Connection, *, page: dict[str, Any]) -> None:
             set_={name: statement.excluded[name] for name in (*_FIELDS[1:], "fetched_at")},
         )
     )
+
+
+_TAKE_SLOT = text(
+    """
+    INSERT INTO web_domain_slots AS s (domain, next_at)
+    VALUES (:domain, clock_timestamp() + make_interval(secs => :interval))
+    ON CONFLICT (domain) DO UPDATE
+       SET next_at = greatest(s.next_at, clock_timestamp()) + make_interval(secs => :interval)
+    RETURNING extract(epoch FROM s.next_at - make_interval(secs => :interval) - clock_timestamp())
+    """
+)
+
+
+def take_send_slot(conn: Connection, *, domain: str, interval_s: float) -> float:
+    """Take the domain's next send time, moving it interval_s on; return the seconds to wait for it."""
+    wait = conn.execute(_TAKE_SLOT, {"domain": domain, "interval": interval_s}).scalar_one()
+    return max(0.0, float(wait))

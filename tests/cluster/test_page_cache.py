@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, select
 
-from cluster.page_cache import PostgresPageCache, use_postgres_page_cache
+from cluster.page_cache import PostgresPageCache, share_web_state
 from providers.sandbox.world import World
 from providers.web import fetcher
 from providers.web.fetcher import CachedPage, MemoryPageCache, TieredPageCache, WebClient
@@ -96,11 +96,11 @@ def test_the_process_client_is_given_the_postgres_cache_once(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(fetcher, "_CLIENT", WebClient())
-    use_postgres_page_cache(engine)
+    share_web_state(engine)
     cache = fetcher.process_client().cache
     assert isinstance(cache, TieredPageCache) and isinstance(cache.far, PostgresPageCache)
     assert cache.far.engine is engine
-    use_postgres_page_cache(engine)  # a later chunk in the same process keeps the same cache
+    share_web_state(engine)  # a later chunk in the same process keeps the same cache
     assert fetcher.process_client().cache is cache
 
 
