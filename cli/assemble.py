@@ -7,6 +7,7 @@ tenant (or --org) for its history; `--save NAME` stores the blueprint through th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Annotated, Any
@@ -19,8 +20,12 @@ from api.errors import ApiError
 from api.schemas.assemble import AssembleRequest
 from api.services import assemble as assemble_service
 from api.services import blueprints as blueprint_service
+from api.services.goal_reading import Reading
 from blueprints.assembler import Assembly
+from blueprints.goal import Goal
 from cli.context import CliError, one_line_errors, open_database
+from cluster.gateway import GatewayPool
+from config import Settings
 from store.repositories import orgs
 
 
@@ -82,6 +87,15 @@ def print_assembly(console: Console, planned: Assembly) -> None:
             _say(console, f"  - {line}")
 
 
+async def _read(body: AssembleRequest, settings: Settings) -> tuple[Goal, Reading | None]:
+    """Read the goal through this process's own gateways (a plain-language goal asks a model)."""
+    pool = GatewayPool(settings.providers, cluster=settings.cluster)
+    try:
+        return await assemble_service.structured_goal(body, settings.providers, pool)
+    finally:
+        await pool.close()
+
+
 @one_line_errors
 def assemble_command(
     ctx: typer.Context,
@@ -109,7 +123,7 @@ def assemble_command(
     body = _request(goal, inputs, entity_type, save)
     with open_database(settings, migrate=False) as db:
         try:
-            structured, reading = assemble_service.structured_goal(body, settings.providers)
+            structured, reading = asyncio.run(_read(body, settings))
             with db.engine.connect() as conn:
                 org_id = blueprint_cli.org_for(conn, org)
                 planned = assemble_service.plan(

@@ -5,15 +5,22 @@ given the registry's names as the only allowed values (an `enum` in the JSON sch
 `response_format: json_schema`, strict, and of Gemini's `responseSchema`), and asked for the
 structured goal the assembler plans from. A repair round sends back the previous answer and the
 problems found in it. The prompt opens with `Task: read_goal`, which the sandbox's models recognise.
+
+The adapters' `read_goal` action carries it through the gateways like any provider call (the rate
+limit shared with batches, retries on 429 and 5xx, the circuit): its inputs are `goal_inputs`'s, and
+a found answer's data is `{"answer": text}`, which the caller checks against the registry.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from providers.base import Outcome, ProviderResult, Skip, missing, result
+from providers.http import HttpResponse
 
 TASK_LINE = "Task: read_goal"
 PROBLEMS_LINE = "Problems with your previous answer:"
@@ -57,6 +64,51 @@ class GoalPrompt:
                 f"Search parameters: {', '.join(self.search_parameters)}",
             )
         )
+
+
+_LISTS = ("inputs", "fields", "lists", "search_parameters")
+
+
+def goal_inputs(
+    prompt: GoalPrompt, *, previous: str | None = None, problems: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Return the inputs of a `read_goal` call for prompt (a repair round when previous is given)."""
+    inputs: dict[str, Any] = {"goal": prompt.goal, "entity_type": prompt.entity_type}
+    inputs.update({name: list(getattr(prompt, name)) for name in _LISTS})
+    if previous is not None:
+        inputs.update(previous=previous, problems=list(problems))
+    return inputs
+
+
+def read_goal_inputs(inputs: Mapping[str, Any]) -> tuple[GoalPrompt, str | None, list[str]] | Skip:
+    """Read a `read_goal` call's inputs back into the prompt and the repair round, if any."""
+    goal = inputs.get("goal")
+    if not isinstance(goal, str) or not goal.strip():
+        return missing("goal")
+    lists: dict[str, list[str]] = {}
+    for name in _LISTS:
+        values = inputs.get(name)
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"{name} must be a list of names")
+        lists[name] = values
+    previous = inputs.get("previous")
+    problems = inputs.get("problems") or []
+    prompt = GoalPrompt(
+        goal=goal,
+        entity_type=str(inputs.get("entity_type") or "company"),
+        inputs=lists["inputs"],
+        fields=lists["fields"],
+        lists=lists["lists"],
+        search_parameters=lists["search_parameters"],
+    )
+    return prompt, previous if isinstance(previous, str) else None, [str(p) for p in problems]
+
+
+def goal_result(
+    action: str, provider: str, response: HttpResponse, text: str, cost_usd: float
+) -> ProviderResult:
+    """A model's reading of a goal: found with its text, which the caller checks against the registry."""
+    return result(action, provider, Outcome.FOUND, response, data={"answer": text}, cost_usd=cost_usd)
 
 
 def _enum(values: Sequence[str]) -> dict[str, Any]:

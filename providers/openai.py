@@ -28,6 +28,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from providers._goal_prompts import goal_result, read_goal_inputs
+from providers._goal_prompts import openai_request as goal_request
 from providers._page_prompts import openai_body, page_prompt, page_result
 from providers._research_prompts import (
     SYSTEM_INSTRUCTION,
@@ -62,6 +64,8 @@ from providers.http import HttpResponse
 NAME = "openai"
 DEFAULT_MODEL = "gpt-4.1-mini"
 ESTIMATED_CALL_USD = 0.0002
+# A goal's prompt carries the registry's vocabulary: ~1,500 tokens in, ~150 out.
+READ_GOAL_USD = 0.0008
 # A page's text is up to 20,000 characters (~5,000 tokens) in and ~400 tokens out: about $0.0026.
 READ_PAGE_USD = 0.0026
 # USD per million tokens (input, output), by model-name prefix.
@@ -149,6 +153,18 @@ def build_read_page(inputs: Mapping[str, Any], credentials: Credentials) -> Requ
     return RequestSpec("POST", "/v1/chat/completions", headers=headers, json=body, timeout_s=90)
 
 
+def build_read_goal(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+    """Ask OpenAI to read a plain-language goal into the structured form (see providers/_goal_prompts.py)."""
+    asked = read_goal_inputs(inputs)
+    if isinstance(asked, Skip):
+        return asked
+    if not credentials.api_key:
+        return NO_KEY
+    prompt, previous, problems = asked
+    path, headers, body = goal_request(prompt, credentials.api_key, previous=previous, problems=problems)
+    return RequestSpec("POST", path, headers=headers, json=body, timeout_s=60)
+
+
 def _parser(action: str, read: Reader = research_result) -> Parse:
     def parse(response: HttpResponse) -> ProviderResult:
         if response.status != 200:
@@ -185,6 +201,7 @@ parse_resolve_g2_url = _parser("resolve_g2_url")
 build_resolve_pricing_page_url = _builder("resolve_pricing_page_url")
 parse_resolve_pricing_page_url = _parser("resolve_pricing_page_url")
 parse_read_page = _parser("read_page", page_result)
+parse_read_goal = _parser("read_goal", goal_result)
 
 PROVIDER = Provider(
     name=NAME,
@@ -214,6 +231,14 @@ PROVIDER = Provider(
             parse_read_page,
             READ_PAGE_USD,
             "The facts of a pricing or G2 page its markup did not give, read from its text.",
+        ),
+        "read_goal": Action(
+            NAME,
+            "read_goal",
+            build_read_goal,
+            parse_read_goal,
+            READ_GOAL_USD,
+            "A plain-language enrichment goal read into the assembler's structured form.",
         ),
     },
     docs="platform.openai.com chat completions reference, help.openai.com error codes; PROVIDER_FACTS.md",

@@ -66,6 +66,9 @@ class AssembleAnswer(BaseModel):
     repairs: int | None = Field(
         description="Rounds its reading needed to name only known fields (at most 2)."
     )
+    reading_cost_usd: float | None = Field(
+        default=None, description="What the model's reading cost, every round included (None: structured)."
+    )
     blueprint: AssembledBlueprint
     steps: list[AssembledStepRead]
     cost_per_entity_usd: CostRange = Field(

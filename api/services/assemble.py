@@ -24,6 +24,7 @@ from blueprints.goal import Goal
 from config import ProviderSettings
 from operations.estimate import History
 from operations.registry import all_operations
+from operations.runtime import ProviderCaller
 from store.repositories import estimate_history
 
 STRUCTURED_EXAMPLE = {
@@ -46,16 +47,19 @@ def no_model_error() -> ApiError:
     )
 
 
-def structured_goal(body: AssembleRequest, providers: ProviderSettings) -> tuple[Goal, Reading | None]:
-    """Return the goal in structured form: as given, else as the model read it (400 when there is none)."""
+async def structured_goal(
+    body: AssembleRequest, providers: ProviderSettings, caller: ProviderCaller
+) -> tuple[Goal, Reading | None]:
+    """Return the goal in structured form: as given, else as a model read it through caller (400: none)."""
     if not isinstance(body.goal, str):
         return body.goal, None
-    reading = read_goal(
+    reading = await read_goal(
         body.goal,
         entity_type=body.entity_type,
         inputs=body.available_inputs,
         providers=providers,
         registry=all_operations(),
+        caller=caller,
     )
     if reading is None:
         raise no_model_error()
@@ -131,6 +135,7 @@ def answer_of(
         "goal": goal.model_dump(exclude_defaults=True),
         "read_by": None if reading is None else reading.model,
         "repairs": None if reading is None else reading.repairs,
+        "reading_cost_usd": None if reading is None else reading.cost_usd,
         "blueprint": {
             "name": create.name,
             "description": create.description,

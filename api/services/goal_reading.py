@@ -1,13 +1,15 @@
 """Reading a plain-language goal into the structured form, with OpenAI or Gemini, whichever has a key.
 
-The model's answer is held to the registry's vocabulary (blueprints/vocabulary.py). An answer that
-names an unknown field, list or parameter, or a malformed condition, is sent back with the problems
-found, at most twice; an answer still wrong after that is refused, never planned or saved.
+The model is asked through the provider gateways, like any provider call (its `read_goal` action):
+the rate limit it shares with running batches, retries on 429 and 5xx after their wait, the circuit
+breaker, and the adapters' own reading of each provider's errors. The model's answer is held to the
+registry's vocabulary (blueprints/vocabulary.py). An answer that names an unknown field, list or
+parameter, or a malformed condition, is sent back with the problems found, at most twice; an answer
+still wrong after that is refused, never planned or saved.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -17,17 +19,14 @@ from api.errors import ApiError
 from blueprints.goal import Goal
 from blueprints.vocabulary import list_operations, name_problems, search_parameters, vocabulary
 from config import ProviderSettings
+from operations.runtime import ProviderCaller
 from operations.spec import OperationSpec
-from providers import gemini, openai
-from providers._goal_prompts import GoalPrompt, answer_text, gemini_request, openai_request, parse_answer
-from providers.http import HttpClient, HttpRequest, MalformedBody, TransportError
+from providers._goal_prompts import GoalPrompt, goal_inputs, parse_answer
+from providers.base import Outcome
 
 MAX_REPAIRS = 2
-MODELS = {
-    "openai": (openai.PROVIDER.base_url, openai_request),
-    "gemini": (gemini.PROVIDER.base_url, gemini_request),
-}
-TIMEOUT_S = 60.0
+MODELS = ("openai", "gemini")
+READ_GOAL = "read_goal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +36,7 @@ class Reading:
     goal: Goal
     model: str
     repairs: int
+    cost_usd: float = 0.0
 
 
 def reading_model(providers: ProviderSettings) -> str | None:
@@ -57,33 +57,28 @@ def _problems(text: str | None, registry: Mapping[str, OperationSpec]) -> tuple[
 
 
 async def _read(
-    model: str, prompt: GoalPrompt, providers: ProviderSettings, registry: Mapping[str, OperationSpec]
+    model: str, prompt: GoalPrompt, caller: ProviderCaller, registry: Mapping[str, OperationSpec]
 ) -> Reading:
-    default_url, build = MODELS[model]
-    base = providers.base_url(model, default_url)
-    key = providers.api_key(model) or ""
     previous: str | None = None
     problems: list[str] = []
-    async with HttpClient(max_connections=2, default_timeout_s=TIMEOUT_S) as client:
-        for repairs in range(MAX_REPAIRS + 1):
-            path, headers, body = build(prompt, key, previous=previous, problems=problems)
-            try:
-                response = await client.send(HttpRequest("POST", base + path, headers=headers, json=body))
-                text = answer_text(model, response.json()) if response.status == 200 else None
-            except (TransportError, MalformedBody) as exc:
-                raise ApiError(
-                    503, f"{model} did not answer the goal reading: {exc}", code="model_unavailable"
-                ) from exc
-            if response.status != 200:
-                raise ApiError(
-                    503,
-                    f"{model} refused the goal reading with HTTP {response.status}",
-                    code="model_unavailable",
-                )
-            goal, problems = _problems(text, registry)
-            if goal is not None and not problems:
-                return Reading(goal, model, repairs)
-            previous = text or ""
+    cost = 0.0
+    for repairs in range(MAX_REPAIRS + 1):
+        answer = await caller.call(
+            model, READ_GOAL, goal_inputs(prompt, previous=previous, problems=problems)
+        )
+        cost += answer.cost_usd or 0.0
+        if answer.outcome is Outcome.FOUND:
+            text = str((answer.data or {}).get("answer") or "") or None
+        elif answer.outcome is Outcome.NOT_FOUND:
+            text = None  # an empty answer, a refusal: the model is told, as for a wrong one
+        else:
+            why = answer.message or answer.error_class or answer.outcome
+            status = f" (HTTP {answer.http_status})" if answer.http_status else ""
+            raise ApiError(503, f"{model} did not read the goal{status}: {why}", code="model_unavailable")
+        goal, problems = _problems(text, registry)
+        if goal is not None and not problems:
+            return Reading(goal, model, repairs, round(cost, 6))
+        previous = text or ""
     raise ApiError(
         422,
         f"{model}'s reading of the goal is still wrong after {MAX_REPAIRS} repairs: "
@@ -93,15 +88,16 @@ async def _read(
     )
 
 
-def read_goal(
+async def read_goal(
     text: str,
     *,
     entity_type: str,
     inputs: Sequence[str],
     providers: ProviderSettings,
     registry: Mapping[str, OperationSpec],
+    caller: ProviderCaller,
 ) -> Reading | None:
-    """Read a plain-language goal with the configured model; None when no model has a key."""
+    """Read a plain-language goal with the configured model through caller; None when no model has a key."""
     model = reading_model(providers)
     if model is None:
         return None
@@ -113,4 +109,4 @@ def read_goal(
         lists=list_operations(registry),
         search_parameters=search_parameters(registry),
     )
-    return asyncio.run(_read(model, prompt, providers, registry))
+    return await _read(model, prompt, caller, registry)

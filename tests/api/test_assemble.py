@@ -18,6 +18,7 @@ from providers.sandbox.world import World
 from store.tables import pipeline_runs, step_results
 from tests.cluster.test_engine import wait_for
 from tests.factories import ApiClient, TenantWorld, make_tenant
+from tests.support.sandbox import knobs
 
 ASSEMBLE = "/api/blueprints/assemble"
 ISSUE_GOAL = {
@@ -240,3 +241,32 @@ def test_an_assembled_blueprint_runs_end_to_end_on_the_sandbox(
     assert 0 < listed < len(roots)
     assert children and all(c.entity_type == "person" and c.start_position == fan_at + 1 for c in children)
     assert any(found(by_run[(c.id, email_at)], "work_email") for c in children)
+
+
+def test_the_reading_goes_through_the_gateway_a_rate_limit_is_waited_out(
+    api: ApiClient, tenant: TenantWorld, sandbox: SandboxServer
+) -> None:
+    # One reading a second at most: the second reading meets a 429, and the gateway waits it out.
+    before = sandbox.stats()["openai"]
+    with knobs(sandbox, "openai", rate_per_second=1, burst=1):
+        for _ in range(2):
+            data = api.ok(ASSEMBLE, _body(ISSUE_SENTENCE), tenant.tokens["member"])
+            assert data["read_by"] == "openai" and data["repairs"] == 0
+            assert data["reading_cost_usd"] > 0  # priced from the answer's token usage
+    after = sandbox.stats()["openai"]
+    assert after["rate_limited"] - before["rate_limited"] >= 1
+    assert after["served"] - before["served"] == 2
+
+
+def test_a_model_that_keeps_failing_is_a_503_after_the_gateways_retries(
+    api: ApiClient, tenant: TenantWorld, sandbox: SandboxServer
+) -> None:
+    before = sandbox.stats()["openai"]["requests"]
+    with knobs(sandbox, "openai", error_rate=1.0, error_retry_after_s=0):
+        response = api.post(ASSEMBLE, _body(ISSUE_SENTENCE), tenant.tokens["member"])
+    assert response.status_code == 503, response.text
+    error = response.json()
+    assert (
+        error["code"] == "model_unavailable" and "openai did not read the goal (HTTP 500)" in error["error"]
+    )
+    assert sandbox.stats()["openai"]["requests"] - before > 1  # retried before giving up
