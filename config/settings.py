@@ -7,6 +7,7 @@ start without real secrets.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -168,6 +169,14 @@ def _registered_providers() -> dict[str, dict[str, str]]:
     from providers.registry import credential_settings
 
     return credential_settings()
+
+
+@functools.cache
+def _keyless() -> frozenset[str]:
+    """Return the providers that need no key, as their adapters declare (asked when first needed)."""
+    from providers.registry import keyless_providers
+
+    return keyless_providers()
 
 
 def _provider_fields(extras: Mapping[str, str]) -> tuple[str, ...]:
@@ -382,7 +391,7 @@ class ProviderSettings(BaseSettings):
     def missing_credentials(self, provider: str) -> list[str]:
         """Return the variables to set before the provider's calls can be sent (none: it is configured)."""
         own = self._of(provider)
-        unset = ["api_key"] if own.api_key is None else []
+        unset = ["api_key"] if own.api_key is None and provider not in _keyless() else []
         unset += [setting for setting, value in own.extra.items() if value is None]
         return [f"{provider}_{field}".upper() for field in unset]
 

@@ -259,6 +259,7 @@ class Provider:
     credits: Action | None = None
     credits_note: str = "no balance endpoint"  # what is known, or uncertain, about the check
     credential_fields: tuple[CredentialField, ...] = ()  # what it needs beside its key (Adyntel's email)
+    needs_key: bool = True  # False: public, keyless (the web lane); no <NAME>_API_KEY is asked for
 
     @property
     def rate_limits(self) -> RateLimits:

@@ -52,6 +52,11 @@ def credential_settings() -> dict[str, dict[str, str]]:
     }
 
 
+def keyless_providers() -> frozenset[str]:
+    """Return the providers that need no key (public services, such as the web lane)."""
+    return frozenset(name for name, provider in all_providers().items() if not provider.needs_key)
+
+
 def endpoint_for(provider: Provider, settings: ProviderSettings) -> Endpoint:
     """Resolve the provider's base URL (own override, else sandbox, else the real service) and credentials."""
     configured = settings.extra_credentials(provider.name)

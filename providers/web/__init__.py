@@ -193,6 +193,7 @@ def parse_fetch_robots(response: HttpResponse) -> ProviderResult:
 PROVIDER = Provider(
     name=NAME,
     base_url="https:",  # the path carries the authority: see the module's docstring
+    needs_key=False,  # web pages are public
     # The lane's shared limit over every site; politeness (1 request/s per target domain) is the
     # fetcher's, since a domain is not a path family the gateway's lanes can name.
     rate_limit=RateLimit(rate=20, concurrency=10),

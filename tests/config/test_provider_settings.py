@@ -17,10 +17,11 @@ def _no_provider_variables(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def test_every_registered_provider_is_read_and_none_is_configured_by_default() -> None:
+def test_every_registered_provider_is_read_and_only_the_keyless_are_configured_by_default() -> None:
     settings = ProviderSettings()
     assert settings.names() == sorted(all_providers())
-    assert settings.configured() == []
+    assert settings.configured() == ["web"]  # public pages: no key to ask for
+    assert settings.missing_credentials("web") == []
     assert settings.missing_credentials("prospeo") == ["PROSPEO_API_KEY"]
     assert settings.missing_credentials("adyntel") == ["ADYNTEL_API_KEY", "ADYNTEL_ACCOUNT_EMAIL"]
     assert settings.base_url("prospeo", "https://api.prospeo.io") == "https://api.prospeo.io"
@@ -55,7 +56,7 @@ def test_a_blank_variable_is_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_an_unrelated_variable_named_like_a_field_is_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CREDENTIALS", "not json")
-    assert ProviderSettings().configured() == []
+    assert ProviderSettings().configured() == ["web"]
 
 
 def test_keyword_names_override_and_a_misspelt_one_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
