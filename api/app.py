@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import BodySizeLimit, install_error_handlers
@@ -38,7 +38,7 @@ from api.services.webhook_delivery import WebhookDeliverer
 from cluster.credits import BalanceCache
 from cluster.launch import BackgroundLauncher
 from config import Settings
-from store.engine import build_engine, resolve_database_url
+from store.engine import answers, build_engine, resolve_database_url
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +122,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @app.get("/health", tags=["health"], responses=_HEALTH)
     def health() -> JSONResponse:
         """Answer healthy when the database answers."""
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:
+        if not answers(engine):
             return JSONResponse({"status": "unhealthy"}, status_code=503)
         return JSONResponse({"status": "healthy"})
 

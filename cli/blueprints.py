@@ -11,7 +11,7 @@ import typer
 import yaml
 from pydantic import ValidationError
 from rich.console import Console
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from api.errors import ApiError
 from api.schemas.blueprints import BlueprintCreate, BlueprintUpdate
@@ -23,7 +23,6 @@ from operations.registry import all_operations
 from store.errors import NotFoundError
 from store.repositories import blueprints as blueprint_store
 from store.repositories import orgs
-from store.tables import blueprints as blueprints_table
 
 # The operator's own tenant, created by `dex enrich` on first use when no --org/--company is given.
 LOCAL_ORG_SLUG = "local"
@@ -105,11 +104,7 @@ def check_file(path: Path) -> BlueprintCreate:
 
 def find_by_name(conn: Connection, *, org_id: uuid.UUID, name: str) -> dict[str, Any] | None:
     """Return the org's blueprint of this name, with its steps, if any."""
-    found = conn.execute(
-        select(blueprints_table.c.id).where(
-            blueprints_table.c.org_id == org_id, blueprints_table.c.name == name
-        )
-    ).scalar_one_or_none()
+    found = blueprint_store.find_blueprint_id(conn=conn, org_id=org_id, name=name)
     return (
         None if found is None else blueprint_store.get_blueprint(conn=conn, blueprint_id=found, org_id=org_id)
     )

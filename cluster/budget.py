@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any
 
 import ray
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from cluster.database import engine_for
 from cluster.placement import on_head_node
@@ -36,7 +36,7 @@ from config import ClusterSettings, ProviderSettings, Settings
 from operations.runtime import BudgetExhausted
 from providers.base import ProviderResult
 from providers.registry import all_providers
-from store.tables import operation_attempts
+from store.repositories.operation_history import attempts_cost
 
 log = logging.getLogger(__name__)
 
@@ -170,10 +170,9 @@ class BudgetBook:
 def journal_spent(engine: Engine, key: str) -> float:
     """What a cap's calls have cost so far, per the attempt journal."""
     kind, _, rest = key.partition(":")
-    cost = func.coalesce(func.sum(operation_attempts.c.cost_usd), 0)
-    if kind == "submission":
-        query = select(cost).where(operation_attempts.c.submission_id == uuid.UUID(rest))
-    else:
+    with engine.connect() as conn:
+        if kind == "submission":
+            return attempts_cost(conn, submission_id=uuid.UUID(rest))
         org, _, month = rest.partition(":")
         start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
         end = (
@@ -181,13 +180,7 @@ def journal_spent(engine: Engine, key: str) -> float:
             if start.month == 12
             else start.replace(month=start.month + 1)
         )
-        query = select(cost).where(
-            operation_attempts.c.org_id == uuid.UUID(org),
-            operation_attempts.c.created_at >= start,
-            operation_attempts.c.created_at < end,
-        )
-    with engine.connect() as conn:
-        return float(conn.execute(query).scalar_one())
+        return attempts_cost(conn, org_id=uuid.UUID(org), since=start, until=end)
 
 
 @ray.remote(num_cpus=0, max_concurrency=1)  # type: ignore[call-overload]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from psycopg.types.json import set_json_dumps, set_json_loads
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from config import Settings
@@ -48,3 +48,13 @@ def build_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine
         pool_pre_ping=True,
         echo=echo,
     )
+
+
+def answers(engine: Engine) -> bool:
+    """Return whether the database answers a trivial query (False on any error)."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True

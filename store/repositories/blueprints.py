@@ -56,6 +56,14 @@ def create_blueprint(
     return {**row, "blueprint_steps": _steps_of(conn=conn, blueprint_id=row["id"])}
 
 
+def find_blueprint_id(*, conn: Connection, org_id: UUID, name: str) -> UUID | None:
+    """Return the id of the org's blueprint of this name, if there is one."""
+    found = conn.execute(
+        select(blueprints.c.id).where(blueprints.c.org_id == org_id, blueprints.c.name == name)
+    ).scalar_one_or_none()
+    return found
+
+
 def get_blueprint(*, conn: Connection, blueprint_id: UUID, org_id: UUID | None) -> dict[str, Any]:
     """Return the blueprint with its steps, scoped to org_id unless None; NotFoundError otherwise."""
     query = select(blueprints).where(blueprints.c.id == blueprint_id)
