@@ -84,14 +84,15 @@ def _level(registry: Mapping[str, OperationSpec], entity_type: str) -> dict[str,
 class _Costs:
     """Each operation's expected cost per entity it finds something for, from the estimator (cached).
 
-    Without history every provider is assumed to answer half the time, so the price decides. With the
-    org's history, an operation's cost is divided by the share of its runs that found something: a
-    cheap operation that rarely answers for this org's entities (a store database asked about
-    companies that are not stores) loses to a dearer one that does.
+    An operation's cost is divided by the share of entities it finds something for: with the org's
+    history, the share of its runs that found something; without it, the operation's declared
+    coverage (a store database knows only stores). So a cheap operation that rarely answers for
+    these entities loses to a dearer one that does.
     """
 
-    def __init__(self, history: History | None) -> None:
+    def __init__(self, history: History | None, registry: Mapping[str, OperationSpec]) -> None:
         self.history = history
+        self.registry = registry
         self.known: dict[str, float] = {}
 
     def __call__(self, operation_id: str) -> float:
@@ -101,6 +102,8 @@ class _Costs:
             past = self.history.operations.get(operation_id) if self.history else None
             if past is not None and past.runs >= MIN_HISTORY:
                 cost /= max(past.found / past.runs, MIN_FOUND_SHARE)
+            elif (spec := self.registry.get(operation_id)) is not None:
+                cost /= max(spec.coverage, MIN_FOUND_SHARE)
             self.known[operation_id] = cost
         return self.known[operation_id]
 
@@ -371,7 +374,8 @@ def assemble(
     list_outputs = _place_outputs(goal, root, child, listing, conditions, notes, set(vocabulary(registry)))
     fans_out = child is not None and bool(child.outputs or child.conditions)
     writer = _StepWriter(
-        _Costs(history), None if goal.freshness is None else {"max_age_hours": goal.freshness.max_age_hours}
+        _Costs(history, registry),
+        None if goal.freshness is None else {"max_age_hours": goal.freshness.max_age_hours},
     )
     uses_list = listing is not None and (fans_out or bool(list_outputs))
     list_needs = [(listing.id, need) for need in requirements(listing)] if listing and uses_list else []

@@ -76,6 +76,9 @@ class OperationSpec:
     fan_out: FanOut | None = None
     params: tuple[str, ...] = ()  # step_config keys the operation reads
     order_configurable: bool = False  # provider order may be overridden by configuration
+    # The share of entities it is expected to find something for when no history says (a declared
+    # prior: 1.0 for any company; less for a source that only knows some, such as online stores).
+    coverage: float = 1.0
     extra: dict[str, Any] = dataclass_field(default_factory=dict)
 
     @property

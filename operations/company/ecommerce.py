@@ -27,5 +27,7 @@ OPERATIONS = [
         run=enrich_ecommerce,
         requires=(need("company_domain", "company_website", "domain"),),
         plan=one_call("storeleads", "domain"),
+        # StoreLeads indexes online stores only; most companies a CRM holds are not one.
+        coverage=0.1,
     )
 ]

@@ -46,7 +46,16 @@ def _plan(goal: dict[str, Any], entity_type: str = "company", inputs: list[str] 
 
 
 def _cost(operation_id: str) -> float:
-    return estimate([{"position": 1, "operation_id": operation_id, "step_config": {}}]).cost_usd.expected
+    """The cost per entity found for, without history: the estimate over the declared coverage."""
+    step = {"position": 1, "operation_id": operation_id, "step_config": {}}
+    return estimate([step]).cost_usd.expected / all_operations()[operation_id].coverage
+
+
+def test_a_cheap_source_that_knows_few_companies_is_not_the_cheapest_chain() -> None:
+    # StoreLeads ($0.01) knows only online stores: per company it finds, it costs more than a profile.
+    answer = assemble(Goal(outputs=["employee_count"]), "company", ["company_domain"], all_operations())
+    assert [s.operation_id for s in answer.steps] == ["company.enrich.profile"]
+    assert _cost("company.enrich.ecommerce") > _cost("company.enrich.profile")
 
 
 def _valid(answer: Assembly) -> bool:
