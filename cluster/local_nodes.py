@@ -279,6 +279,9 @@ class LocalCluster:
         if record is not None:
             for node in sorted(record.nodes, key=lambda n: n.head):
                 stopped += stop_node_processes(node.temp_dir, self.stop_grace_s)
+            # The head's Ray Client server is a daemon of its own (its parent is init) whose command
+            # line names no temp folder: it is found by the head's address.
+            stopped += stop_processes(client_servers(record.address), self.stop_grace_s)
         # Whatever is left under this record's temp folders (a node whose record was lost).
         root = ray_temp_root(self.record_dir)
         stopped += stop_node_processes(str(root), self.stop_grace_s)
@@ -309,9 +312,26 @@ def node_processes(temp_dir: str, *, descendants: bool = True) -> list[psutil.Pr
     return list(found.values())
 
 
+def client_servers(address: str) -> list[psutil.Process]:
+    """Return the Ray Client server processes serving the cluster whose head is at address."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            args = process.info["cmdline"] or ()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if "ray.util.client.server" in args and f"--address={address}" in args:
+            found.append(process)
+    return found
+
+
 def stop_node_processes(temp_dir: str, grace_s: float) -> int:
     """Terminate a node's processes, kill what is left after `grace_s`; return how many there were."""
-    processes = node_processes(temp_dir)
+    return stop_processes(node_processes(temp_dir), grace_s)
+
+
+def stop_processes(processes: list[psutil.Process], grace_s: float) -> int:
+    """Terminate processes, kill what is left after `grace_s`; return how many there were."""
     _signal_all(processes, signal.SIGTERM)
     _, alive = psutil.wait_procs(processes, timeout=grace_s)
     _signal_all(alive, signal.SIGKILL)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from cluster.local_nodes import free_port, node_processes, ray_temp_root
+from cluster.local_nodes import client_servers, free_port, node_processes, ray_temp_root
 from cluster.runtime import local_cluster
 from providers.sandbox.server import SandboxServer
 from providers.sandbox.world import World
@@ -84,9 +84,11 @@ def test_start_status_stop_round_trip_ignores_a_stale_address_file(
     assert in_process.returncode == 0, in_process.stderr[-2000:]
     assert "in_process" in in_process.stdout and record.address not in in_process.stdout
 
+    assert client_servers(record.address), "the head serves Ray Client (dex serve --address joins by it)"
     stopped = run_dex(env, "cluster", "stop")
     assert stopped.returncode == 0 and "stopped the local Ray cluster" in stopped.stdout
     assert not node_processes(str(ray_temp_root(state_dir / "ray")))
+    assert not client_servers(record.address), "the Ray Client server outlived its cluster"
     after = run_dex(env, "cluster", "status")
     assert "no local Ray cluster runs" in after.stdout
     assert run_dex(env, "cluster", "stop").stdout.strip() == "no local Ray cluster was running"
