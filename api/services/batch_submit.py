@@ -21,6 +21,7 @@ from blueprints.schema import BlueprintStep
 from blueprints.validation import validate_steps
 from cluster.plan import snapshot_steps
 from config.vocabulary import RunStatus, SubmissionStatus
+from operations.inputs import NotAWebsite, website_domain
 from operations.registry import all_operations
 from store.bulk import copy_rows
 from store.errors import NotFoundError
@@ -29,6 +30,7 @@ from store.repositories import blueprints, companies, submissions
 LISTED_RUNS_LIMIT = 1_000
 MAX_REPORTED_PROBLEMS = 100
 RUN_COLUMNS = ("id", "entity_index", "entity_type", "context")
+WEBSITE_FIELDS = ("company_domain", "company_website")
 _PERSON_KEYS = frozenset({"linkedin_url", "email", "work_email", "full_name", "first_name"})
 
 
@@ -101,11 +103,33 @@ def prepare(
     return Prepared(org_id, company_id, blueprint, steps, first_type, {})
 
 
+def _website_problems(entity: dict[str, Any]) -> list[str]:
+    """Return why a website or domain field of the entity names no company's website, if it does not."""
+    problems = []
+    for name in WEBSITE_FIELDS:
+        value = entity.get(name)
+        if not _present(value):
+            continue
+        if not isinstance(value, str):
+            problems.append(f"{name} must be text, a domain or website")
+            continue
+        try:
+            website_domain(value)
+        except NotAWebsite as exc:
+            shown = value if len(value) <= 80 else value[:77] + "..."
+            problems.append(f"{name} {shown!r} is {exc.what or 'not a domain'}, not a website")
+    return problems
+
+
 def entity_problems(prepared: Prepared, entities: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
-    """Check every entity's fields against the blueprint; one detail per bad entity, named by its index."""
+    """Check every entity's fields against the blueprint; one detail per bad entity, named by its index.
+
+    A website or domain field must name a public domain, as `dex enrich` requires of a file: an email
+    address, an IP address, `localhost` or a single name is refused, never enriched as a company.
+    """
     problems = []
     for index, entity in enumerate(entities):
-        found = prepared.problems_for(entity)
+        found = [*prepared.problems_for(entity), *_website_problems(entity)]
         if found:
             problems.append({"field": f"entities.{index}.input", "message": "; ".join(found)})
     return problems

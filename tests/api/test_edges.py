@@ -371,6 +371,31 @@ def test_submit_lists_every_entity_without_a_declared_input(
         assert conn.execute(select(func.count()).select_from(pipeline_runs)).scalar_one() == 0
 
 
+def test_a_domain_that_names_no_website_is_refused_as_dex_enrich_refuses_it(
+    api: ApiClient, engine: Engine, declared: TenantWorld
+) -> None:
+    entities = [
+        {"company_domain": "https://www.Acme.com/pricing"},  # a URL names its domain: fine
+        {"company_domain": "jane.doe@gmail.com"},
+        {"company_domain": "10.0.0.7"},
+        {"company_domain": "intranet"},
+        {"company_domain": "münchen.de"},  # an IDN is a domain
+        {"company_domain": 42},
+        {"company_domain": "globex.com", "company_website": "localhost:8080"},
+    ]
+    for path in ("/api/v1/batch/submit", "/api/v1/batch/estimate"):
+        body = refused(api.post(path, _submit(declared, entities), declared.tokens["org_admin"]))
+        assert {d["field"]: d["message"] for d in body["details"]} == {
+            "entities.1.input": "company_domain 'jane.doe@gmail.com' is an email address, not a website",
+            "entities.2.input": "company_domain '10.0.0.7' is an IP address, not a website",
+            "entities.3.input": "company_domain 'intranet' is a single name with no dot, not a website",
+            "entities.5.input": "company_domain must be text, a domain or website",
+            "entities.6.input": "company_website 'localhost:8080' is a local host name, not a website",
+        }
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(pipeline_runs)).scalar_one() == 0
+
+
 def test_the_first_100_offending_entities_are_listed_and_all_counted(
     api: ApiClient, declared: TenantWorld
 ) -> None:
