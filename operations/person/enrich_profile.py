@@ -9,7 +9,7 @@ from typing import Any
 
 from operations.contracts.person_enrich import PersonProfileOutput
 from operations.runtime import OperationRun, Outcome
-from operations.spec import OperationSpec, OperationStatus
+from operations.spec import OperationSpec, OperationStatus, need
 from operations.waterfall import Plan, Step
 from providers.base import Outcome as ProviderOutcome
 
@@ -84,6 +84,19 @@ OPERATIONS = [
         description="Full person profile: title, seniority, work history, education, skills, email, phone.",
         output=PersonProfileOutput,
         run=enrich_profile,
+        # Someone to look up: a profile URL, an email, a provider's id, or a name (with its company).
+        requires=(
+            need(
+                "linkedin_url",
+                "profile_url",
+                "email",
+                "work_email",
+                "person_id",
+                "source_person_id",
+                "full_name",
+                "first_name",
+            ),
+        ),
         optional=(
             "linkedin_url",
             "profile_url",
