@@ -15,11 +15,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from providers.base import Outcome, ProviderResult, Skip, missing, result
+from providers.base import (
+    NO_KEY,
+    Build,
+    Credentials,
+    Outcome,
+    ProviderResult,
+    RequestSpec,
+    Skip,
+    missing,
+    result,
+)
 from providers.http import HttpResponse
 
 TASK_LINE = "Task: read_goal"
@@ -102,6 +112,25 @@ def read_goal_inputs(inputs: Mapping[str, Any]) -> tuple[GoalPrompt, str | None,
         search_parameters=lists["search_parameters"],
     )
     return prompt, previous if isinstance(previous, str) else None, [str(p) for p in problems]
+
+
+def goal_builder(
+    request: Callable[..., tuple[str, dict[str, str], dict[str, Any]]], timeout_s: float = 60
+) -> Build:
+    """Return a `read_goal` builder sending what request(prompt, api_key, previous=, problems=) makes."""
+
+    def build(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+        asked = read_goal_inputs(inputs)
+        if isinstance(asked, Skip):
+            return asked
+        if not credentials.api_key:
+            return NO_KEY
+        prompt, previous, problems = asked
+        path, headers, body = request(prompt, credentials.api_key, previous=previous, problems=problems)
+        return RequestSpec("POST", path, headers=headers, json=body, timeout_s=timeout_s)
+
+    build.__doc__ = "Ask a model to read a plain-language goal into the structured form (_goal_prompts.py)."
+    return build
 
 
 def goal_result(

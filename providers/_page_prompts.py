@@ -20,12 +20,22 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from providers._goal_prompts import gemini_schema
-from providers.base import Outcome, ProviderResult, Skip, missing, result
+from providers.base import (
+    NO_KEY,
+    Build,
+    Credentials,
+    Outcome,
+    ProviderResult,
+    RequestSpec,
+    Skip,
+    missing,
+    result,
+)
 from providers.http import HttpResponse
 
 TASK_LINE = "Task: read_page"
@@ -148,6 +158,37 @@ _SCHEMAS = _field_schemas()
 def answer_schema(prompt: PagePrompt) -> dict[str, Any]:
     """Return the JSON schema of the answer: exactly the fields asked for (strict-mode shaped)."""
     return _record({name: _SCHEMAS[name] for name in prompt.fields})
+
+
+Request = tuple[str, dict[str, str], dict[str, Any]]  # path, headers, body
+
+
+def page_builder(request: Callable[[PagePrompt, str], Request], timeout_s: float = 90) -> Build:
+    """Return a `read_page` builder sending what request(prompt, api_key) makes."""
+
+    def build(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
+        prompt = page_prompt(inputs)
+        if isinstance(prompt, Skip):
+            return prompt
+        if not credentials.api_key:
+            return NO_KEY
+        path, headers, body = request(prompt, credentials.api_key)
+        return RequestSpec("POST", path, headers=headers, json=body, timeout_s=timeout_s)
+
+    build.__doc__ = (
+        "Ask a model for the facts of a page its markup did not give (providers/_page_prompts.py)."
+    )
+    return build
+
+
+def openai_page_request(prompt: PagePrompt, api_key: str, model: str = "gpt-4.1-mini") -> Request:
+    """Return (path, headers, body) of a chat completion that reads the page's missing facts."""
+    return "/v1/chat/completions", {"Authorization": f"Bearer {api_key}"}, openai_body(prompt, model)
+
+
+def gemini_page_request(prompt: PagePrompt, api_key: str, model: str = "gemini-2.5-flash") -> Request:
+    """Return (path, headers, body) of a generateContent call that reads the page's missing facts."""
+    return f"/v1beta/models/{model}:generateContent", {"x-goog-api-key": api_key}, gemini_body(prompt)
 
 
 def openai_body(prompt: PagePrompt, model: str) -> dict[str, Any]:

@@ -34,8 +34,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from providers._goal_prompts import gemini_request as goal_request
-from providers._goal_prompts import goal_result, read_goal_inputs
-from providers._page_prompts import gemini_body, page_prompt, page_result
+from providers._goal_prompts import goal_builder, goal_result
+from providers._page_prompts import gemini_page_request, page_builder, page_result
 from providers._research_prompts import (
     SYSTEM_INSTRUCTION,
     Reader,
@@ -177,28 +177,8 @@ def candidate_text(body: Mapping[str, Any]) -> tuple[str, str | None]:
     return "".join(texts), finish if isinstance(finish, str) else None
 
 
-def build_read_page(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
-    """Ask Gemini for the facts of a page its markup did not give (see providers/_page_prompts.py)."""
-    prompt = page_prompt(inputs)
-    if isinstance(prompt, Skip):
-        return prompt
-    if not credentials.api_key:
-        return NO_KEY
-    path = f"/v1beta/models/{DEFAULT_MODEL}:generateContent"
-    headers = {"x-goog-api-key": credentials.api_key}
-    return RequestSpec("POST", path, headers=headers, json=gemini_body(prompt), timeout_s=90)
-
-
-def build_read_goal(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
-    """Ask Gemini to read a plain-language goal into the structured form (see providers/_goal_prompts.py)."""
-    asked = read_goal_inputs(inputs)
-    if isinstance(asked, Skip):
-        return asked
-    if not credentials.api_key:
-        return NO_KEY
-    prompt, previous, problems = asked
-    path, headers, body = goal_request(prompt, credentials.api_key, previous=previous, problems=problems)
-    return RequestSpec("POST", path, headers=headers, json=body, timeout_s=60)
+build_read_page = page_builder(lambda prompt, key: gemini_page_request(prompt, key, DEFAULT_MODEL))
+build_read_goal = goal_builder(goal_request)
 
 
 def _parser(action: str, read: Reader = research_result) -> Parse:

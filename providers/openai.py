@@ -28,9 +28,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from providers._goal_prompts import goal_result, read_goal_inputs
+from providers._goal_prompts import goal_builder, goal_result
 from providers._goal_prompts import openai_request as goal_request
-from providers._page_prompts import openai_body, page_prompt, page_result
+from providers._page_prompts import openai_page_request, page_builder, page_result
 from providers._research_prompts import (
     SYSTEM_INSTRUCTION,
     Reader,
@@ -141,28 +141,8 @@ def _failure(action: str, response: HttpResponse) -> ProviderResult:
     return classify_http_error(action, NAME, response, **fields)
 
 
-def build_read_page(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
-    """Ask OpenAI for the facts of a page its markup did not give (see providers/_page_prompts.py)."""
-    prompt = page_prompt(inputs)
-    if isinstance(prompt, Skip):
-        return prompt
-    if not credentials.api_key:
-        return NO_KEY
-    headers = {"Authorization": f"Bearer {credentials.api_key}"}
-    body = openai_body(prompt, DEFAULT_MODEL)
-    return RequestSpec("POST", "/v1/chat/completions", headers=headers, json=body, timeout_s=90)
-
-
-def build_read_goal(inputs: Mapping[str, Any], credentials: Credentials) -> RequestSpec | Skip:
-    """Ask OpenAI to read a plain-language goal into the structured form (see providers/_goal_prompts.py)."""
-    asked = read_goal_inputs(inputs)
-    if isinstance(asked, Skip):
-        return asked
-    if not credentials.api_key:
-        return NO_KEY
-    prompt, previous, problems = asked
-    path, headers, body = goal_request(prompt, credentials.api_key, previous=previous, problems=problems)
-    return RequestSpec("POST", path, headers=headers, json=body, timeout_s=60)
+build_read_page = page_builder(lambda prompt, key: openai_page_request(prompt, key, DEFAULT_MODEL))
+build_read_goal = goal_builder(goal_request)
 
 
 def _parser(action: str, read: Reader = research_result) -> Parse:

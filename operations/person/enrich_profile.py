@@ -13,6 +13,17 @@ from operations.spec import OperationSpec, OperationStatus, need
 from operations.waterfall import Plan, Step
 from providers.base import Outcome as ProviderOutcome
 
+# Someone to look up: a profile URL, an email, a provider's id, or a name (with its company).
+WHO = (
+    "linkedin_url",
+    "profile_url",
+    "email",
+    "work_email",
+    "person_id",
+    "source_person_id",
+    "first_name",
+    "full_name",
+)
 _FIELDS = tuple(name for name in PersonProfileOutput.model_fields if name != "source_provider")
 
 
@@ -84,29 +95,10 @@ OPERATIONS = [
         description="Full person profile: title, seniority, work history, education, skills, email, phone.",
         output=PersonProfileOutput,
         run=enrich_profile,
-        # Someone to look up: a profile URL, an email, a provider's id, or a name (with its company).
-        requires=(
-            need(
-                "linkedin_url",
-                "profile_url",
-                "email",
-                "work_email",
-                "person_id",
-                "source_person_id",
-                "full_name",
-                "first_name",
-            ),
-        ),
+        requires=(need(*WHO),),
         optional=(
-            "linkedin_url",
-            "profile_url",
-            "email",
-            "work_email",
-            "person_id",
-            "source_person_id",
-            "first_name",
+            *WHO,
             "last_name",
-            "full_name",
             "company_domain",
             "company_website",
             "company_name",
