@@ -6,18 +6,16 @@ import asyncio
 import gzip
 import pickle
 import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from providers.http import HttpClient, HttpRequest, MalformedBody, TransportError
+from tests.support.loopback import serve
 
 BINARY = b"\xff\xfe raw \x00 bytes"
 GZIPPED_JSON = gzip.compress(b'{"compressed": true}')
@@ -118,27 +116,9 @@ APP = Starlette(
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    """Serve APP with uvicorn in a background thread on a free loopback port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        APP, lifespan="off", access_log=False, log_level="warning", timeout_graceful_shutdown=2
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    """Serve APP on a free loopback port for the module."""
+    with serve(APP) as url:
+        yield url
 
 
 def _closed_port() -> int:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from providers.http import HttpClient, HttpRequest
+from tests.support.loopback import serve
 
 CHUNK = 64 * 1024
 CAP = 256 * 1024
@@ -52,24 +50,9 @@ APP = Starlette(
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    """Serve APP with uvicorn in a background thread on a free loopback port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(APP, lifespan="off", access_log=False, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    """Serve APP on a free loopback port for the module."""
+    with serve(APP) as url:
+        yield url
 
 
 async def test_a_body_growing_past_the_cap_is_cut_off_there(base_url: str) -> None:
